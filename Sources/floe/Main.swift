@@ -1,0 +1,93 @@
+import ArgumentParser
+import Floe
+import FloeMPI
+import FloeRuntime
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `floe`'s entry: parses the command line before MPI starts, so that usage errors,
+/// `--help` and `--version` are printed once (by the launcher's rank 0) and every rank
+/// exits with the same code.
+@main
+enum Main {
+  static func main() {
+    let printer = LaunchEnvironment.rank == 0
+    do {
+      var command = try FloeCommand.parseAsRoot()
+      if var distributed = command as? DistributedCommand {
+        exit(runUnderMPI(&distributed))
+      }
+      try command.run()
+    } catch {
+      if printer { FloeCommand.exit(withError: error) }
+      exit(FloeCommand.exitCode(for: error).rawValue)
+    }
+  }
+
+  /// Starts MPI, runs the command on every rank, and ends MPI; returns the exit code.
+  static func runUnderMPI(_ command: inout DistributedCommand) -> Int32 {
+    let world: Communicator
+    do {
+      world = try MPI.initialize()
+    } catch {
+      Agreement.printError("cannot start MPI: \(error)")
+      return JobFailure.failedExitCode
+    }
+    var code: Int32 = 0
+    do {
+      try command.run(world: world)
+    } catch let failure as JobFailure {
+      code = failure.exitCode  // already printed once by rank 0
+    } catch {
+      // Not agreed across ranks: this rank alone knows. End them all rather than hang.
+      Agreement.printError("rank \(world.rank): \(error)")
+      MPI.abort(world, code: JobFailure.failedExitCode)
+    }
+    MPI.finalize()
+    return code
+  }
+}
+
+/// A command that runs on every rank of an MPI job (a world of one without mpirun).
+protocol DistributedCommand: ParsableCommand {
+  func run(world: Communicator) throws
+}
+
+extension DistributedCommand {
+  func run() throws {
+    var me: DistributedCommand = self
+    let code = Main.runUnderMPI(&me)
+    if code != 0 { throw ExitCode(code) }
+  }
+}
+
+/// What the launcher tells a process before MPI starts.
+enum LaunchEnvironment {
+  /// This process's rank from the launcher's environment (Open MPI, MPICH/PMI, Slurm),
+  /// or 0 when not launched by one.
+  static var rank: Int {
+    for name in ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"] {
+      if let value = getenv(name), let rank = Int(String(cString: value)) { return rank }
+    }
+    return 0
+  }
+}
+
+struct FloeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "floe",
+    abstract: "A bulk-synchronous MPI runtime for reductions of netCDF-4 / HDF5 data.",
+    discussion: """
+      Run under mpirun or srun for many ranks (rank 0 schedules, the others work), or alone
+      for a world of one. Example:
+        mpirun -np 4 floe gen -o tas.nc --shape 730,73,144
+        mpirun -np 4 floe info tas.nc
+      """,
+    version: FloeVersion.description,
+    subcommands: [InfoCommand.self, GenCommand.self]
+  )
+}
