@@ -35,7 +35,13 @@ let package = Package(
       name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
 
     // MARK: Tests
-
+    .testTarget(name: "FloeKernelsTests", dependencies: ["FloeKernels"]),
+    .testTarget(
+      name: "FloeHDF5Tests", dependencies: ["FloeHDF5", "FloeMPI", "Floe"],
+      resources: [.copy("CDL")]),
+    .testTarget(name: "EndToEndTests"),
+    // Checks every collective's values; the end-to-end tests run it under mpirun -np 1...5.
+    .executableTarget(name: "floe-mpi-checks", dependencies: ["FloeMPI"], path: "Tests/MPIChecks"),
   ],
   swiftLanguageModes: [.v6]
 )

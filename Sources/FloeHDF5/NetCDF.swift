@@ -5,6 +5,12 @@ internal import CHDF5
 public enum NetCDF {
   /// The NAME that marks a dimension scale with no coordinate values.
   public static let dimensionOnlyPrefix = "This is a netCDF dimension but not a netCDF variable"
+
+  /// The NAME netCDF-C gives such a scale: the prefix, a period, the length as `%10d`.
+  static func dimensionOnlyName(length: Int) -> String {
+    let digits = String(length)
+    return dimensionOnlyPrefix + "." + String(repeating: " ", count: max(0, 10 - digits.count)) + digits
+  }
 }
 
 /// A netCDF dimension as read from a file.
@@ -84,7 +90,7 @@ extension File {
       chunkShape: unlimited ? [max(min(length, 1024), 1)] : nil, fillValue: nil)
     let scale = try createDataset(
       name, type: type, shape: [length], unlimited: unlimited, options: options)
-    let label = coordinate == nil ? NetCDF.dimensionOnlyPrefix + String(repeating: " ", count: max(0, 10 - String(length).count)) + "\(length)" : name
+    let label = coordinate == nil ? NetCDF.dimensionOnlyName(length: length) : name
     _ = try check(
       H5DSset_scale(scale.handle.id, label), .createFailed, "cannot make a dimension scale",
       file: path, object: name)
