@@ -39,7 +39,7 @@ let package = Package(
     .testTarget(
       name: "FloeHDF5Tests", dependencies: ["FloeHDF5", "FloeMPI", "Floe"],
       resources: [.copy("CDL")]),
-    .testTarget(name: "EndToEndTests"),
+    .testTarget(name: "EndToEndTests", dependencies: ["FloeHDF5", "FloeKernels"]),
     // Checks every collective's values; the end-to-end tests run it under mpirun -np 1...5.
     .executableTarget(name: "floe-mpi-checks", dependencies: ["FloeMPI"], path: "Tests/MPIChecks"),
   ],

@@ -45,7 +45,7 @@ public enum Agreement {
     var failed: [Int32] = [world.rank == 0 && result == nil ? 1 : 0]
     try world.broadcast(&failed, root: 0, .sleeping)
     if failed[0] != 0 {
-      printError(message)
+      if world.rank == 0 { printError(message) }
       throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
     }
     return result

@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+
+/// `floe info` under mpirun: one report from rank 0; bad input ends every rank with one
+/// message naming the file, a non-zero exit and no hang.
+final class InfoTests: XCTestCase {
+  var directory: URL!
+
+  override func setUpWithError() throws { directory = try MPIRun.temporaryDirectory() }
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+  func testOneReportFromRankZero() throws {
+    let path = directory.appendingPathComponent("tas.nc").path
+    XCTAssertSucceeded(
+      try MPIRun.alone("floe", ["gen", "-o", path, "--shape", "37,7,11", "--chunks", "5,4,6", "--deflate", "2"]),
+      "gen")
+    for np in MPIRun.ranks {
+      let result = try MPIRun.mpirun(np, "floe", ["info", path])
+      XCTAssertSucceeded(result, "floe info on \(np) ranks")
+      XCTAssertEqual(result.stdout.components(separatedBy: "netcdf tas {").count, 2, result.stdout)
+      for expected in [
+        "time = UNLIMITED ; // (37 currently)", "lat = 7 ;", "lon = 11 ;",
+        "float tas(time, lat, lon) ;", "tas:units = \"K\" ;", "tas:_FillValue = 1e+20f ;",
+        // ceil(37/5) x ceil(7/4) x ceil(11/6) = 8 x 2 x 2 chunks
+        "// storage: chunked 5 x 4 x 6, shuffle, deflate(2);", "; 32 chunks stored",
+        ":Conventions = \"CF-1.8\" ;",
+      ] {
+        XCTAssertTrue(result.stdout.contains(expected), "missing \(expected) in\n\(result.stdout)")
+      }
+    }
+  }
+
+  func testBadInputEndsEveryRankWithOneMessage() throws {
+    let text = directory.appendingPathComponent("notes.nc").path
+    try "not HDF5 at all\n".write(toFile: text, atomically: true, encoding: .utf8)
+    let good = directory.appendingPathComponent("good.nc").path
+    XCTAssertSucceeded(try MPIRun.alone("floe", ["gen", "-o", good, "--shape", "30,20,20"]), "gen")
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
+    let truncated = directory.appendingPathComponent("truncated.nc").path
+    try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: truncated))
+    let missing = directory.appendingPathComponent("missing.nc").path
+    let cases: [(path: String, message: String)] = [
+      (missing, "\(missing): no such file"),
+      (directory.path, "\(directory.path): is a directory"),
+      (text, "\(text): not an HDF5 or netCDF-4 file"),
+      (truncated, "\(truncated): the file is truncated or damaged"),
+    ]
+    for (path, message) in cases {
+      for np in [1, 3] {
+        let result = try MPIRun.mpirun(np, "floe", ["info", path], timeout: 60)
+        XCTAssertFalse(result.timedOut, "floe info \(path) hung on \(np) ranks")
+        XCTAssertEqual(result.status, 1, "np=\(np) \(path): \(result.stderr)")
+        XCTAssertEqual(result.errorLines.count, 1, "np=\(np): \(result.stderr)")
+        XCTAssertTrue(result.errorLines.first?.contains(message) ?? false, "np=\(np): \(result.stderr)")
+        XCTAssertEqual(result.stdout, "", "no partial report")
+      }
+    }
+  }
+}

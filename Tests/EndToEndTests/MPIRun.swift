@@ -1,0 +1,126 @@
+import Foundation
+import XCTest
+
+/// Runs the built executables, alone or under the real `mpirun`, with a time limit that
+/// turns a hang into a test failure.
+///
+/// Environment: `FLOE_E2E_RANKS` (default "1,2,3,5"), `FLOE_E2E_MPI_ARGS` (extra mpirun
+/// arguments, e.g. "--mca btl self,tcp"), `FLOE_BIN_DIR` (default: beside the test bundle).
+enum MPIRun {
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var timedOut: Bool
+
+    /// The lines of standard error that Floe printed as errors.
+    var errorLines: [String] {
+      stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("floe: error:") }
+    }
+  }
+
+  static var ranks: [Int] {
+    let text = ProcessInfo.processInfo.environment["FLOE_E2E_RANKS"] ?? "1,2,3,5"
+    return text.split(separator: ",").compactMap { Int($0) }
+  }
+
+  static var productsDirectory: URL {
+    if let dir = ProcessInfo.processInfo.environment["FLOE_BIN_DIR"] {
+      return URL(fileURLWithPath: dir)
+    }
+    #if os(macOS)
+      for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+        return bundle.bundleURL.deletingLastPathComponent()
+      }
+    #endif
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  }
+
+  /// The mpirun arguments every run gets: oversubscription (more ranks than the 2 cores),
+  /// root allowed (CI runs as root), and MPI's own traffic bound to loopback.
+  static var mpirunArguments: [String] {
+    var arguments = [
+      "--oversubscribe", "--allow-run-as-root",
+      "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo",
+    ]
+    if let extra = ProcessInfo.processInfo.environment["FLOE_E2E_MPI_ARGS"] {
+      arguments += extra.split(separator: " ").map(String.init)
+    }
+    return arguments
+  }
+
+  /// Runs `program` (a product name) with `arguments` on `np` ranks under mpirun.
+  static func mpirun(
+    _ np: Int, _ program: String, _ arguments: [String], timeout: TimeInterval = 120
+  ) throws -> Result {
+    try run(
+      "/usr/bin/env",
+      ["mpirun"] + mpirunArguments + ["-np", String(np), binary(program)] + arguments,
+      timeout: timeout)
+  }
+
+  /// Runs `program` directly, without mpirun (a world of one).
+  static func alone(_ program: String, _ arguments: [String], timeout: TimeInterval = 120) throws
+    -> Result
+  {
+    try run(binary(program), arguments, timeout: timeout)
+  }
+
+  static func binary(_ program: String) -> String {
+    productsDirectory.appendingPathComponent(program).path
+  }
+
+  /// Runs a process with output to files (no pipe can fill up) and kills it at the limit.
+  static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) throws
+    -> Result
+  {
+    let scratch = FileManager.default.temporaryDirectory
+      .appendingPathComponent("floe-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let outURL = scratch.appendingPathComponent("out")
+    let errURL = scratch.appendingPathComponent("err")
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = try FileHandle(forWritingTo: outURL)
+    process.standardError = try FileHandle(forWritingTo: errURL)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    var timedOut = false
+    while process.isRunning {
+      if Date() > deadline {
+        timedOut = true
+        process.terminate()
+        Thread.sleep(forTimeInterval: 2)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        break
+      }
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus,
+      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
+      timedOut: timedOut)
+  }
+
+  /// A fresh folder for one test's files.
+  static func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("floe-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+}
+
+/// Asserts a run ended by itself with status 0.
+func XCTAssertSucceeded(_ result: MPIRun.Result, _ what: String, line: UInt = #line) {
+  XCTAssertFalse(result.timedOut, "\(what) hung", line: line)
+  XCTAssertEqual(
+    result.status, 0, "\(what) failed:\n\(result.stdout)\n\(result.stderr)", line: line)
+}
