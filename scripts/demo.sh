@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# A first run: makes a sample dataset with `floe gen` on 3 ranks under mpirun and shows it
+# with `floe info`. (The reductions of issue 4 will add a time mean and a climatology.)
+#   scripts/demo.sh [OUTPUT_DIR]      default: ./demo-output
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+floe="$(swift build -c release --show-bin-path)/floe"
+out=${1:-demo-output}
+mkdir -p "$out"
+mpirun_flags=(--oversubscribe --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
+[ "$(id -u)" -eq 0 ] && mpirun_flags+=(--allow-run-as-root)
+
+echo "== mpirun -np 3 floe gen -o $out/tas.nc --shape 730,73,144 --overwrite"
+mpirun -np 3 "${mpirun_flags[@]}" "$floe" gen -o "$out/tas.nc" --shape 730,73,144 --overwrite
+echo "== mpirun -np 3 floe info $out/tas.nc"
+mpirun -np 3 "${mpirun_flags[@]}" "$floe" info "$out/tas.nc"
+echo "demo: the dataset is $out/tas.nc (read it with ncdump -h, xarray, CDO or NCO)"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every test: unit tests, the end-to-end suite under mpirun -np 1,2,3,5 (shared memory,
+# then once more over TCP on loopback, the path ranks on different nodes take), and the
+# CMake build with its CTest run. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/bootstrap.sh --deps
+
+echo "== swift build"
+swift build --build-tests
+
+echo "== swift test (unit tests, end-to-end under mpirun -np ${FLOE_E2E_RANKS:-1,2,3,5})"
+swift test
+
+echo "== end-to-end again over TCP (--mca btl self,tcp)"
+FLOE_E2E_MPI_ARGS="--mca btl self,tcp" swift test --filter EndToEndTests
+
+echo "== CMake build and CTest"
+cmake -G Ninja -S . -B .build-cmake -DCMAKE_BUILD_TYPE=Release > .build-cmake.log 2>&1 || { cat .build-cmake.log; exit 1; }
+cmake --build .build-cmake
+(cd .build-cmake && ctest --output-on-failure)
