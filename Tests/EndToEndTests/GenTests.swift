@@ -4,12 +4,7 @@ import Foundation
 import XCTest
 
 /// `floe gen` writes the same bytes on any number of ranks, and they are the serial field.
-final class GenTests: XCTestCase {
-  var directory: URL!
-
-  override func setUpWithError() throws { directory = try MPIRun.temporaryDirectory() }
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
+final class GenTests: ScratchTestCase {
   /// The field computed serially, in one piece: the reference for every rank count.
   func serialReference(_ t: Int, _ y: Int, _ x: Int, seed: UInt64, fill: Double) -> [Float] {
     let field = SyntheticField(times: t, latitudes: y, longitudes: x, seed: seed, fillFraction: fill)

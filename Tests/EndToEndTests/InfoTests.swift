@@ -3,12 +3,7 @@ import XCTest
 
 /// `floe info` under mpirun: one report from rank 0; bad input ends every rank with one
 /// message naming the file, a non-zero exit and no hang.
-final class InfoTests: XCTestCase {
-  var directory: URL!
-
-  override func setUpWithError() throws { directory = try MPIRun.temporaryDirectory() }
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
+final class InfoTests: ScratchTestCase {
   func testOneReportFromRankZero() throws {
     let path = directory.appendingPathComponent("tas.nc").path
     XCTAssertSucceeded(

@@ -124,3 +124,11 @@ func XCTAssertSucceeded(_ result: MPIRun.Result, _ what: String, line: UInt = #l
   XCTAssertEqual(
     result.status, 0, "\(what) failed:\n\(result.stdout)\n\(result.stderr)", line: line)
 }
+
+/// A test case with a fresh folder for its files, removed afterwards.
+class ScratchTestCase: XCTestCase {
+  var directory: URL!
+
+  override func setUpWithError() throws { directory = try MPIRun.temporaryDirectory() }
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+}

@@ -3,17 +3,7 @@ import Foundation
 import XCTest
 
 /// Bad input gets an error that names the file and what is wrong with it.
-final class FileErrorTests: XCTestCase {
-  var directory: URL!
-
-  override func setUpWithError() throws {
-    directory = try NetCDFFixtures.temporaryDirectory()
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: directory)
-  }
-
+final class FileErrorTests: FixtureTestCase {
   func assertOpenFails(
     _ path: String, _ code: HDF5Error.Code, mentioning fragment: String,
     line: UInt = #line

@@ -50,3 +50,16 @@ struct FixtureError: Error, CustomStringConvertible {
   var description: String
   init(_ description: String) { self.description = description }
 }
+
+/// A test case with a fresh folder for its files, removed afterwards.
+class FixtureTestCase: XCTestCase {
+  var directory: URL!
+
+  override func setUpWithError() throws {
+    directory = try NetCDFFixtures.temporaryDirectory()
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: directory)
+  }
+}

@@ -4,17 +4,7 @@ import XCTest
 
 /// Floe reads what netCDF-C writes: dimensions from dimension scales, every numeric type,
 /// attributes in their own types, fill values, chunking and filters, hyperslabs.
-final class ReadNetCDFTests: XCTestCase {
-  var directory: URL!
-
-  override func setUpWithError() throws {
-    directory = try NetCDFFixtures.temporaryDirectory()
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: directory)
-  }
-
+final class ReadNetCDFTests: FixtureTestCase {
   func testUnlimitedRecordDimensionAndPackedInt16() throws {
     let path = try NetCDFFixtures.make("packed_unlimited", in: directory)
     let file = try File.open(path)

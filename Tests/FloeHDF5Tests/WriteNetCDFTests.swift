@@ -5,17 +5,7 @@ import Foundation
 import XCTest
 
 /// Files Floe writes are netCDF-4 that netCDF-C's `ncdump` reads, and read back the same.
-final class WriteNetCDFTests: XCTestCase {
-  var directory: URL!
-
-  override func setUpWithError() throws {
-    directory = try NetCDFFixtures.temporaryDirectory()
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: directory)
-  }
-
+final class WriteNetCDFTests: FixtureTestCase {
   func testRoundTripThroughFloeAndNcdump() throws {
     let path = directory.appendingPathComponent("round.nc").path
     do {
