@@ -1,0 +1,39 @@
+/// A reduction Floe can run on its scheduler: the built-in operations and your own.
+///
+/// The runtime's contract, which makes every result independent of the number of ranks,
+/// of which rank does which unit and of the superstep size:
+/// - `accumulate` is called once per unit, on a fresh partial from `makePartial`, with that
+///   unit's whole block; the block's values come in row-major order.
+/// - `merge` combines the partials of neighbouring unit ranges (`left` holds the earlier
+///   units) along a fixed binary tree over unit numbers, the same tree for every run.
+/// - `finalize` turns each tile's root partial into output values.
+/// So a reducer whose three functions are deterministic gives byte-identical output.
+///
+/// A custom reducer, the range (max - min) of each point over the reduced dimensions:
+/// ```swift
+/// struct Range: Reducer {
+///   var fieldsPerPoint: Int { 3 }  // count, min, max
+///   func accumulate(_ block: Block, into partial: inout Partial) { ... }
+///   func merge(_ right: Partial, into left: inout Partial) { ... }
+///   func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) { ... }
+/// }
+/// ```
+public protocol Reducer: Sendable {
+  /// A short name for messages and `cell_methods` ("mean", "standard_deviation", ...).
+  var name: String { get }
+  /// Doubles of state per output point.
+  var fieldsPerPoint: Int { get }
+  /// A fresh partial for `points` output points. The default is all zeros.
+  func makePartial(points: Int) -> Partial
+  /// Folds one unit's block into `partial`, which is fresh.
+  func accumulate(_ block: Block, into partial: inout Partial)
+  /// Folds `right` (later units) into `left` (earlier units).
+  func merge(_ right: Partial, into left: inout Partial)
+  /// Writes each point's result into `output`; NaN marks a point with no valid input,
+  /// which the output file stores as its fill value.
+  func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>)
+}
+
+extension Reducer {
+  public func makePartial(points: Int) -> Partial { Partial(points: points, fields: fieldsPerPoint) }
+}

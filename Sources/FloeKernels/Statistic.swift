@@ -1,0 +1,299 @@
+/// The built-in reductions. Every one skips missing values (the variable's fill values and
+/// NaN), accumulates in float64 whatever the input type, and gives NaN (stored as the fill
+/// value) for a point with no valid input, except `count`, which gives 0.
+public enum Statistic: Sendable, Equatable, CustomStringConvertible {
+  case mean, sum, min, max, count
+  /// Population variance and standard deviation (divisor n, numpy's and xarray's default).
+  case variance, standardDeviation
+
+  /// Parses the command-line name: mean sum min max count var std.
+  public init?(name: String) {
+    switch name {
+    case "mean": self = .mean
+    case "sum": self = .sum
+    case "min": self = .min
+    case "max": self = .max
+    case "count": self = .count
+    case "var": self = .variance
+    case "std": self = .standardDeviation
+    default: return nil
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .mean: "mean"
+    case .sum: "sum"
+    case .min: "min"
+    case .max: "max"
+    case .count: "count"
+    case .variance: "var"
+    case .standardDeviation: "std"
+    }
+  }
+
+  /// The CF `cell_methods` word.
+  public var cellMethod: String {
+    switch self {
+    case .mean: "mean"
+    case .sum: "sum"
+    case .min: "minimum"
+    case .max: "maximum"
+    case .count: "point"  // CF has no "count"; the variable's long_name says it
+    case .variance: "variance"
+    case .standardDeviation: "standard_deviation"
+    }
+  }
+
+  /// The reducer that computes it.
+  public var reducer: any Reducer {
+    switch self {
+    case .mean: SumReducer(finish: .mean)
+    case .sum: SumReducer(finish: .sum)
+    case .count: SumReducer(finish: .count)
+    case .min: ExtremeReducer(largest: false)
+    case .max: ExtremeReducer(largest: true)
+    case .variance: MomentsReducer(standardDeviation: false)
+    case .standardDeviation: MomentsReducer(standardDeviation: true)
+    }
+  }
+}
+
+// MARK: Shared loops
+
+/// Calls `vector` for runs whose values go to consecutive points and `scalar` for runs
+/// whose values all go to one point, with the values typed.
+@inlinable
+func forEachTypedRun(
+  _ block: Block,
+  float32: (UnsafeBufferPointer<Float>, Float, Float, Int, Int) -> Void,
+  float64: (UnsafeBufferPointer<Double>, Double, Double, Int, Int) -> Void
+) {
+  switch block.values {
+  case .float32(let values):
+    let (m0, m1) = block.missing.float32Pair
+    block.forEachRun { offset, length, point, stride in
+      float32(UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, point, stride)
+    }
+  case .float64(let values):
+    let (m0, m1) = block.missing.float64Pair
+    block.forEachRun { offset, length, point, stride in
+      float64(UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, point, stride)
+    }
+  }
+}
+
+/// Adds valid values of `run` into count / sum (/ sum of squares) fields, without branches.
+@inlinable
+func accumulateSums<T: BinaryFloatingPoint>(
+  _ run: UnsafeBufferPointer<T>, _ m0: T, _ m1: T, point: Int, stride: Int,
+  count: UnsafeMutableBufferPointer<Double>, sum: UnsafeMutableBufferPointer<Double>?,
+  squares: UnsafeMutableBufferPointer<Double>?
+) {
+  if stride == 1 {
+    for i in 0..<run.count {
+      let x = run[i]
+      let ok = x == x && x != m0 && x != m1
+      let d = ok ? Double(x) : 0
+      count[point + i] += ok ? 1 : 0
+      if let sum { sum[point + i] += d }
+      if let squares { squares[point + i] += d * d }
+    }
+  } else {
+    var c = 0.0
+    var s = 0.0
+    var q = 0.0
+    for i in 0..<run.count {
+      let x = run[i]
+      let ok = x == x && x != m0 && x != m1
+      let d = ok ? Double(x) : 0
+      c += ok ? 1 : 0
+      s += d
+      q += d * d
+    }
+    count[point] += c
+    sum?[point] += s
+    squares?[point] += q
+  }
+}
+
+// MARK: count, sum, mean
+
+/// count (field 0) and sum (field 1) of the valid values.
+public struct SumReducer: Reducer {
+  public enum Finish: Sendable { case mean, sum, count }
+  public let finish: Finish
+  public init(finish: Finish) { self.finish = finish }
+
+  public var name: String {
+    switch finish {
+    case .mean: "mean"
+    case .sum: "sum"
+    case .count: "count"
+    }
+  }
+  public var fieldsPerPoint: Int { finish == .count ? 1 : 2 }
+
+  public func accumulate(_ block: Block, into partial: inout Partial) {
+    let withSum = finish != .count
+    partial.withFields { f in
+      forEachTypedRun(
+        block,
+        float32: { run, m0, m1, point, stride in
+          accumulateSums(run, m0, m1, point: point, stride: stride, count: f[0], sum: withSum ? f[1] : nil, squares: nil)
+        },
+        float64: { run, m0, m1, point, stride in
+          accumulateSums(run, m0, m1, point: point, stride: stride, count: f[0], sum: withSum ? f[1] : nil, squares: nil)
+        })
+    }
+  }
+
+  public func merge(_ right: Partial, into left: inout Partial) {
+    right.storage.withUnsafeBufferPointer { r in
+      left.storage.withUnsafeMutableBufferPointer { l in
+        for i in 0..<l.count { l[i] += r[i] }
+      }
+    }
+  }
+
+  public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
+    let n = partial.points
+    partial.storage.withUnsafeBufferPointer { s in
+      for p in 0..<n {
+        let count = s[p]
+        switch finish {
+        case .count: output[p] = count
+        case .sum: output[p] = count > 0 ? s[n + p] : .nan
+        case .mean: output[p] = count > 0 ? s[n + p] / count : .nan
+        }
+      }
+    }
+  }
+}
+
+// MARK: min, max
+
+/// count (field 0) and the smallest or largest valid value (field 1).
+public struct ExtremeReducer: Reducer {
+  public let largest: Bool
+  public init(largest: Bool) { self.largest = largest }
+
+  public var name: String { largest ? "max" : "min" }
+  public var fieldsPerPoint: Int { 2 }
+
+  public func makePartial(points: Int) -> Partial {
+    var p = Partial(points: points, fields: 2)
+    let start = largest ? -Double.infinity : Double.infinity
+    p.withField(1) { $0.update(repeating: start) }
+    return p
+  }
+
+  public func accumulate(_ block: Block, into partial: inout Partial) {
+    let largest = self.largest
+    partial.withFields { f in
+      let count = f[0]
+      let best = f[1]
+      func fold<T: BinaryFloatingPoint>(_ run: UnsafeBufferPointer<T>, _ m0: T, _ m1: T, _ point: Int, _ stride: Int) {
+        for i in 0..<run.count {
+          let x = run[i]
+          let ok = x == x && x != m0 && x != m1
+          let p = point + i * stride
+          let d = Double(x)
+          let better = largest ? d > best[p] : d < best[p]
+          best[p] = ok && better ? d : best[p]
+          count[p] += ok ? 1 : 0
+        }
+      }
+      forEachTypedRun(block, float32: fold, float64: fold)
+    }
+  }
+
+  public func merge(_ right: Partial, into left: inout Partial) {
+    let n = left.points
+    let largest = self.largest
+    right.storage.withUnsafeBufferPointer { r in
+      left.storage.withUnsafeMutableBufferPointer { l in
+        for p in 0..<n {
+          l[p] += r[p]
+          l[n + p] = largest ? Swift.max(l[n + p], r[n + p]) : Swift.min(l[n + p], r[n + p])
+        }
+      }
+    }
+  }
+
+  public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
+    let n = partial.points
+    partial.storage.withUnsafeBufferPointer { s in
+      for p in 0..<n { output[p] = s[p] > 0 ? s[n + p] : .nan }
+    }
+  }
+}
+
+// MARK: variance, standard deviation
+
+/// count (field 0), mean (field 1) and sum of squared deviations from the mean (field 2),
+/// merged with Chan et al.'s formula, which stays accurate where sum and sum of squares
+/// would cancel.
+public struct MomentsReducer: Reducer {
+  public let standardDeviation: Bool
+  public init(standardDeviation: Bool) { self.standardDeviation = standardDeviation }
+
+  public var name: String { standardDeviation ? "std" : "var" }
+  public var fieldsPerPoint: Int { 3 }
+
+  public func accumulate(_ block: Block, into partial: inout Partial) {
+    partial.withFields { f in
+      // Within one unit: count, sum and sum of squares, then mean and M2 per point.
+      forEachTypedRun(
+        block,
+        float32: { run, m0, m1, point, stride in
+          accumulateSums(run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
+        },
+        float64: { run, m0, m1, point, stride in
+          accumulateSums(run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
+        })
+      for p in 0..<f[0].count {
+        let n = f[0][p]
+        let mean = n > 0 ? f[1][p] / n : 0
+        f[1][p] = mean
+        f[2][p] = n > 0 ? Swift.max(0, f[2][p] - mean * mean * n) : 0
+      }
+    }
+  }
+
+  public func merge(_ right: Partial, into left: inout Partial) {
+    let points = left.points
+    right.storage.withUnsafeBufferPointer { r in
+      left.storage.withUnsafeMutableBufferPointer { l in
+        for p in 0..<points {
+          let na = l[p]
+          let nb = r[p]
+          let n = na + nb
+          if nb == 0 { continue }
+          if na == 0 {
+            l[p] = nb
+            l[points + p] = r[points + p]
+            l[2 * points + p] = r[2 * points + p]
+            continue
+          }
+          let delta = r[points + p] - l[points + p]
+          l[p] = n
+          l[points + p] += delta * nb / n
+          l[2 * points + p] += r[2 * points + p] + delta * delta * na * nb / n
+        }
+      }
+    }
+  }
+
+  public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
+    let n = partial.points
+    let takeRoot = standardDeviation
+    partial.storage.withUnsafeBufferPointer { s in
+      for p in 0..<n {
+        let count = s[p]
+        let variance = count > 0 ? s[2 * n + p] / count : .nan
+        output[p] = takeRoot ? variance.squareRoot() : variance
+      }
+    }
+  }
+}
