@@ -36,6 +36,7 @@ let package = Package(
 
     // MARK: Tests
     .testTarget(name: "FloeKernelsTests", dependencies: ["FloeKernels"]),
+    .testTarget(name: "FloeRuntimeTests", dependencies: ["FloeRuntime", "FloeKernels"]),
     .testTarget(
       name: "FloeHDF5Tests", dependencies: ["FloeHDF5", "FloeMPI", "Floe"],
       resources: [.copy("CDL")]),

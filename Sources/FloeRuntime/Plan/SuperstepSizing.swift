@@ -1,0 +1,78 @@
+/// How many units each worker takes per superstep so that every buffer fits the budget.
+///
+/// A worker reads its whole share of a superstep before reducing it (the BSP read phase), so
+/// the budget bounds the share: reads = share x unit bytes. Partials come on top: the tree
+/// nodes of the worker's own range, those it receives from its subtree in the exchange,
+/// and, on the worker that keeps the results, the finished tiles until they are written.
+public struct SuperstepSizing: Sendable, Equatable {
+  /// Units a worker takes at most per superstep.
+  public let unitsPerWorker: Int
+  /// Bytes of one (largest) unit as read.
+  public let unitBytes: Int
+  /// Bytes of one (largest) tile's partial.
+  public let partialBytes: Int
+  /// Floe's buffers per rank at that share: the figure checked against the budget.
+  public let bytesPerRank: Int
+  /// Supersteps if every worker runs at the same speed.
+  public let supersteps: Int
+
+  /// Sizes supersteps for `workers` workers, or refuses with the figure one unit needs.
+  public init(
+    plan: ReductionPlan, workers: Int, budget: MemorySize, elementSize: Int, fieldsPerPoint: Int
+  ) throws(PlanError) {
+    unitBytes = plan.maxUnitElements * elementSize
+    partialBytes = plan.maxTilePoints * fieldsPerPoint * 8
+    let fit = { (r: Int) in
+      Self.bytes(plan: plan, workers: workers, share: r, unitBytes: plan.maxUnitElements * elementSize,
+                 partialBytes: plan.maxTilePoints * fieldsPerPoint * 8)
+    }
+    let needed = fit(1)
+    guard needed <= budget.bytes else {
+      throw PlanError(
+        "--memory-per-rank \(budget) cannot hold one unit: a unit of "
+          + plan.unitExtent.map(String.init).joined(separator: " x ")
+          + " needs \(MemorySize.format(needed)) per rank (\(MemorySize.format(plan.maxUnitElements * elementSize)) of data"
+          + " and \(MemorySize.format(needed - plan.maxUnitElements * elementSize)) of partial results); "
+          + "give at least --memory-per-rank \(MemorySize.format(needed))")
+    }
+    // The largest share that fits, up to an even split of all units.
+    var low = 1
+    var high = Swift.max(1, (plan.unitCount + workers - 1) / workers)
+    while low < high {
+      let mid = (low + high + 1) / 2
+      if fit(mid) <= budget.bytes { low = mid } else { high = mid - 1 }
+    }
+    unitsPerWorker = low
+    bytesPerRank = fit(low)
+    supersteps = (plan.unitCount + low * workers - 1) / (low * workers)
+  }
+
+  /// Floe's buffers per rank when each worker takes `share` units per superstep.
+  public static func bytesPerRank(
+    plan: ReductionPlan, workers: Int, share: Int, elementSize: Int, fieldsPerPoint: Int
+  ) -> Int {
+    bytes(
+      plan: plan, workers: workers, share: share, unitBytes: plan.maxUnitElements * elementSize,
+      partialBytes: plan.maxTilePoints * fieldsPerPoint * 8)
+  }
+
+  /// The memory model (documented in docs/runtime.md).
+  static func bytes(plan: ReductionPlan, workers: Int, share: Int, unitBytes: Int, partialBytes: Int) -> Int {
+    let tree = CanonicalTree(leaves: plan.unitsPerTile)
+    func nodes(_ units: Int) -> Int {
+      Swift.min(units, tree.maxNodesPerRange * ((units + plan.unitsPerTile - 1) / plan.unitsPerTile + 1))
+    }
+    let reads = share * unitBytes
+    // Own nodes, the subtree's nodes received in the exchange, one merge temporary.
+    let exchange = (nodes(share) + nodes(share * workers) + 1) * partialBytes
+    // The keeper's finished tiles and the frontier of the tile in progress.
+    let kept = Swift.min(plan.tileCount, plan.unitCount) * partialBytes + tree.maxNodesPerRange * partialBytes
+    return reads + exchange + kept
+  }
+}
+
+/// A plan that cannot be made, with what the user can do about it.
+public struct PlanError: Error, CustomStringConvertible {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// This process's resource use, from `getrusage`, and a monotonic clock.
+public enum ProcessStats {
+  /// Peak resident set size in bytes.
+  public static var peakRSSBytes: Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #if os(Linux)
+      return Int(usage.ru_maxrss) * 1024  // kilobytes on Linux
+    #else
+      return Int(usage.ru_maxrss)
+    #endif
+  }
+
+  /// User plus system CPU seconds.
+  public static var cpuSeconds: Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+  }
+
+  /// Seconds on a monotonic clock.
+  public static func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+  }
+}

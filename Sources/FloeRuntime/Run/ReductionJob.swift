@@ -1,0 +1,126 @@
+public import FloeKernels
+
+/// A reduction run by the BSP cycle: rank 0 schedules supersteps, workers read and reduce
+/// their units and merge partials along the canonical tree; worker 0 keeps the results and
+/// writes them. Alone (a world of one), rank 0 does both roles.
+public struct ReductionJob: Sendable {
+  public let plan: ReductionPlan
+  public let sizing: SuperstepSizing
+  public let reducer: any Reducer
+
+  public init(plan: ReductionPlan, sizing: SuperstepSizing, reducer: any Reducer) {
+    self.plan = plan
+    self.sizing = sizing
+    self.reducer = reducer
+  }
+
+  /// Workers: every rank but 0, or rank 0 alone.
+  public static func workers(worldSize: Int) -> Int { Swift.max(1, worldSize - 1) }
+
+  /// Runs the job on this rank. Rank 0 returns the summary; the others return nil.
+  /// A failure anywhere ends every rank: rank 0 prints the error once and every rank
+  /// throws `JobFailure`.
+  /// - `makeSource` is called on working ranks, before the first superstep.
+  /// - `makeSink` is called on the keeper once every unit is merged.
+  public func run(
+    transport: any Transport, makeSource: () throws -> any UnitSource,
+    makeSink: () throws -> any ResultSink, log: (String) -> Void
+  ) throws -> RunSummary? {
+    let alone = transport.size == 1
+    let workers = Self.workers(worldSize: transport.size)
+    let index = alone ? 0 : transport.rank - 1
+    var worker: Worker?
+    if alone || transport.rank > 0 {
+      let source: any UnitSource
+      do { source = try makeSource() } catch { source = UnopenedSource(error: "rank \(transport.rank) on \(transport.host): \(error)") }
+      worker = Worker(
+        plan: plan, sizing: sizing, reducer: reducer, source: source, index: index, workers: workers,
+        rankOfWorker: { alone ? 0 : $0 + 1 }, transport: transport)
+    }
+
+    // What a worker does with one order; also called inline by a rank 0 that works alone.
+    func obey(_ order: Order, step: Int) -> WorkerReport {
+      guard let worker else { return WorkerReport() }
+      switch order {
+      case .work(let range):
+        return worker.superstep(range, number: step)
+      case .finish:
+        var report = WorkerReport()
+        if worker.index == 0 {
+          var sink: (any ResultSink)?
+          do {
+            sink = try makeSink()
+            try worker.finish(into: &sink!)
+          } catch {
+            sink?.discard()
+            report.error = "rank \(transport.rank) on \(transport.host): writing the output: \(error)"
+          }
+        }
+        report.peakRSSBytes = ProcessStats.peakRSSBytes
+        report.cpuSeconds = ProcessStats.cpuSeconds
+        return report
+      case .exit:
+        return WorkerReport()
+      }
+    }
+
+    if transport.rank != 0 {
+      // A worker: follow orders until told to exit.
+      var step = 0
+      while true {
+        let waitStart = ProcessStats.now()
+        let order = try transport.scatter([])
+        let waited = ProcessStats.now() - waitStart
+        if case .exit(let code) = order {
+          if code != 0 { throw JobFailure(message: "", exitCode: code) }
+          return nil
+        }
+        var report = obey(order, step: step)
+        report.waitSeconds = waited
+        _ = try transport.gather(report)
+        step += 1
+      }
+    }
+
+    // Rank 0: the scheduler.
+    let scheduler = Scheduler(plan: plan, sizing: sizing, workers: workers)
+    let start = ProcessStats.now()
+    // Sends the superstep's orders (its ranges, else `order` to all) and collects reports.
+    func dispatch(_ order: Order, _ ranges: [Range<Int>]?, _ step: Int) throws -> [WorkerReport] {
+      if alone { return [obey(ranges.map { .work($0[0]) } ?? order, step: step)] }
+      let orders = [Order.exit(0)] + (0..<workers).map { w in ranges.map { .work($0[w]) } ?? order }
+      _ = try transport.scatter(orders)
+      return Array(try transport.gather(WorkerReport()).dropFirst())
+    }
+    var failure: String?
+    var step = 0
+    while failure == nil, let ranges = scheduler.nextRanges() {
+      let reports = try dispatch(.finish, ranges, step)
+      failure = scheduler.record(reports, ranges: ranges)
+      step += 1
+    }
+    if failure == nil {
+      let reports = try dispatch(.finish, nil, step)
+      failure = scheduler.record(reports, ranges: nil)
+    }
+    let code = failure == nil ? 0 : JobFailure.failedExitCode
+    if !alone { _ = try transport.scatter([Order](repeating: .exit(code), count: transport.size)) }
+    if let failure {
+      Agreement.printError(failure)
+      throw JobFailure(message: failure, exitCode: code)
+    }
+    return scheduler.summary(wallSeconds: ProcessStats.now() - start, schedulerCPUSeconds: ProcessStats.cpuSeconds)
+  }
+}
+
+/// Stands in for a source that could not be opened: every read reports why.
+struct UnopenedSource: UnitSource {
+  let error: String
+  var readsFloat32: Bool { true }
+  var missing: MissingValues { MissingValues() }
+  var dimensionNames: [String] { [] }
+  var description: String { "the input" }
+  func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws {
+    throw PlanError(error)
+  }
+}

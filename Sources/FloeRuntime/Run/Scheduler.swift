@@ -1,0 +1,90 @@
+/// Rank 0's bookkeeping: which units go out next, in what shares, and what came back.
+public final class Scheduler {
+  let plan: ReductionPlan
+  let sizing: SuperstepSizing
+  let workers: Int
+  private var position = 0
+  private var speeds: [Double]
+  private var totals: [WorkerReport]
+  private(set) var supersteps = 0
+
+  public init(plan: ReductionPlan, sizing: SuperstepSizing, workers: Int) {
+    self.plan = plan
+    self.sizing = sizing
+    self.workers = workers
+    speeds = [Double](repeating: 1, count: workers)
+    totals = [WorkerReport](repeating: WorkerReport(), count: workers)
+  }
+
+  /// The next superstep's ranges, one per worker, or nil when every unit has gone out.
+  public func nextRanges() -> [Range<Int>]? {
+    guard position < plan.unitCount else { return nil }
+    let ranges = Assignment.next(
+      position: position, total: plan.unitCount, speeds: speeds, cap: sizing.unitsPerWorker)
+    position = ranges.last?.upperBound ?? position
+    supersteps += 1
+    return ranges
+  }
+
+  /// Takes the workers' reports; returns the first error (lowest rank), if any.
+  /// Faster workers get proportionally more units next time.
+  public func record(_ reports: [WorkerReport], ranges: [Range<Int>]?) -> String? {
+    for (w, r) in reports.enumerated() {
+      totals[w].units += r.units
+      totals[w].bytesRead += r.bytesRead
+      totals[w].readSeconds += r.readSeconds
+      totals[w].computeSeconds += r.computeSeconds
+      totals[w].exchangeSeconds += r.exchangeSeconds
+      totals[w].waitSeconds += r.waitSeconds
+      totals[w].peakRSSBytes = max(totals[w].peakRSSBytes, r.peakRSSBytes)
+      totals[w].cpuSeconds = max(totals[w].cpuSeconds, r.cpuSeconds)
+      let busy = r.readSeconds + r.computeSeconds
+      if r.units > 0 && busy > 0 { speeds[w] = Double(r.units) / busy }
+    }
+    return reports.compactMap(\.error).first
+  }
+
+  public func summary(wallSeconds: Double, schedulerCPUSeconds: Double) -> RunSummary {
+    RunSummary(
+      units: plan.unitCount, supersteps: supersteps, workers: totals, wallSeconds: wallSeconds,
+      schedulerCPUSeconds: schedulerCPUSeconds)
+  }
+}
+
+/// What rank 0 prints at the end of a run.
+public struct RunSummary: Sendable {
+  public var units: Int
+  public var supersteps: Int
+  /// Totals per worker over the run (peak RSS: the maximum).
+  public var workers: [WorkerReport]
+  public var wallSeconds: Double
+  public var schedulerCPUSeconds: Double
+
+  public var bytesRead: Int { workers.reduce(0) { $0 + $1.bytesRead } }
+
+  public var text: String {
+    func spread(_ f: (WorkerReport) -> Double, _ format: (Double) -> String) -> String {
+      let v = workers.map(f).sorted()
+      return "\(format(v.first ?? 0)) / \(format(v[v.count / 2])) / \(format(v.last ?? 0))"
+    }
+    let seconds = { (x: Double) in Self.fixed(x, 3) }
+    let rate = wallSeconds > 0 ? Double(bytesRead) / wallSeconds / 1e9 : 0
+    return """
+      floe: done: \(units) units in \(supersteps) supersteps on \(workers.count) worker(s); \
+      \(MemorySize.format(bytesRead)) read in \(seconds(wallSeconds)) s (\(Self.fixed(rate, 2)) GB/s)
+      floe: per worker (min / median / max): read \(spread({ $0.readSeconds }, seconds)) s, \
+      compute \(spread({ $0.computeSeconds }, seconds)) s, exchange \(spread({ $0.exchangeSeconds }, seconds)) s, \
+      wait \(spread({ $0.waitSeconds }, seconds)) s, peak RSS \(spread({ Double($0.peakRSSBytes) }, { MemorySize.format(Int($0)) }))
+      floe: rank 0 (scheduler): \(seconds(schedulerCPUSeconds)) s CPU in \(seconds(wallSeconds)) s wall
+      """
+  }
+
+  static func fixed(_ x: Double, _ digits: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let n = Int((x * scale).rounded())
+    let whole = n / Int(scale)
+    let frac = String(n % Int(scale))
+    return "\(whole)." + String(repeating: "0", count: digits - frac.count) + frac
+  }
+}

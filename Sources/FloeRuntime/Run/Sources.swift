@@ -1,0 +1,26 @@
+public import FloeKernels
+
+/// Where a worker's units come from.
+public protocol UnitSource {
+  /// Whether reads are float32 (else float64).
+  var readsFloat32: Bool { get }
+  /// The variable's missing values, in its own type.
+  var missing: MissingValues { get }
+  /// Dimension names, for messages.
+  var dimensionNames: [String] { get }
+  /// "'tas' in /path/file.nc", for messages.
+  var description: String { get }
+  /// Reads the block at `start` of extent `count` into `buffer` (float32 or float64, as
+  /// `readsFloat32` says), row-major.
+  func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws
+}
+
+/// Where results go; used on the keeper only, once all units are merged.
+public protocol ResultSink {
+  /// Stores one tile's values at `start` of extent `count` in the output (kept dimensions).
+  mutating func write(start: [Int], count: [Int], values: [Double]) throws
+  /// Makes the output visible under its real name.
+  mutating func commit() throws
+  /// Removes whatever was written.
+  mutating func discard()
+}

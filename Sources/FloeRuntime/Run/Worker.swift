@@ -1,0 +1,168 @@
+public import FloeKernels
+
+/// A worker's side of a reduction: reads its units, reduces each into a fresh partial,
+/// merges along the canonical tree, and exchanges nodes with its neighbours.
+public final class Worker {
+  let plan: ReductionPlan
+  let reducer: any Reducer
+  let tree: CanonicalTree
+  let source: any UnitSource
+  /// Worker number (0 ..< workers) and the world rank of worker w.
+  let index: Int
+  let workers: Int
+  let rankOfWorker: (Int) -> Int
+  let transport: any Transport
+  /// Buffer for one superstep's reads, sized by the budget, reused.
+  private var buffer: UnsafeMutableRawBufferPointer
+  private let elementSize: Int
+  /// On the keeper (worker 0): every node merged so far.
+  private(set) var kept: NodeSet
+
+  public init(
+    plan: ReductionPlan, sizing: SuperstepSizing, reducer: any Reducer, source: any UnitSource,
+    index: Int, workers: Int, rankOfWorker: @escaping (Int) -> Int, transport: any Transport
+  ) {
+    self.plan = plan
+    self.reducer = reducer
+    self.tree = CanonicalTree(leaves: plan.unitsPerTile)
+    self.source = source
+    self.index = index
+    self.workers = workers
+    self.rankOfWorker = rankOfWorker
+    self.transport = transport
+    elementSize = source.readsFloat32 ? 4 : 8
+    buffer = .allocate(byteCount: sizing.unitsPerWorker * sizing.unitBytes, alignment: 64)
+    kept = NodeSet(tree: tree)
+  }
+
+  deinit { buffer.deallocate() }
+
+  /// One superstep: read, reduce, exchange. Never skips the exchange, even after an error,
+  /// so that no neighbour waits forever; the error goes into the report.
+  public func superstep(_ range: Range<Int>, number: Int) -> WorkerReport {
+    var report = WorkerReport()
+    var nodes = NodeSet(tree: tree)
+    do {
+      try reduce(range, into: &nodes, report: &report)
+    } catch {
+      report.error = error.description
+      nodes = NodeSet(tree: tree)
+    }
+    let start = ProcessStats.now()
+    do {
+      if let merged = try exchange(nodes, tag: 1000 + number % 1000) {
+        kept.merge(merged, reducer: reducer)
+      }
+    } catch {
+      report.error = report.error ?? "rank \(transport.rank) on \(transport.host): exchange failed: \(error)"
+    }
+    report.exchangeSeconds = ProcessStats.now() - start
+    report.peakRSSBytes = ProcessStats.peakRSSBytes
+    report.cpuSeconds = ProcessStats.cpuSeconds
+    return report
+  }
+
+  /// Reads every unit of the range into the buffer, then reduces each.
+  private func reduce(_ range: Range<Int>, into nodes: inout NodeSet, report: inout WorkerReport) throws(UnitError) {
+    var offsets: [Int] = []
+    var offset = 0
+    let readStart = ProcessStats.now()
+    for u in range {
+      let (start, count) = plan.block(ofUnit: u)
+      let bytes = count.reduce(elementSize, *)
+      offsets.append(offset)
+      do {
+        try source.read(
+          start: start, count: count,
+          into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + bytes)]))
+      } catch {
+        throw unitError(u, "reading", error)
+      }
+      offset += bytes
+      report.bytesRead += bytes
+    }
+    let computeStart = ProcessStats.now()
+    report.readSeconds = computeStart - readStart
+    for (i, u) in range.enumerated() {
+      let (start, count) = plan.block(ofUnit: u)
+      let n = count.reduce(1, *)
+      let base = buffer.baseAddress! + offsets[i]
+      let values: Block.Values =
+        source.readsFloat32
+        ? .float32(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: n))
+        : .float64(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Double.self), count: n))
+      let block = Block(values: values, shape: count, start: start, reduced: plan.reduced, missing: source.missing)
+      var partial = reducer.makePartial(points: block.points)
+      reducer.accumulate(block, into: &partial)
+      let (tile, local) = plan.locate(unit: u)
+      nodes.insert(TreeNode(tile: tile, level: 0, index: local), partial, reducer: reducer)
+      report.units += 1
+    }
+    report.computeSeconds = ProcessStats.now() - computeStart
+  }
+
+  /// Binomial-tree exchange over workers in order: in round k, worker i with bit k set sends
+  /// its nodes to worker i - 2^k, which merges them. Neighbouring ranges meet, so the nodes
+  /// combine as they go. Returns the superstep's merged nodes on worker 0, nil elsewhere.
+  private func exchange(_ nodes: NodeSet, tag: Int) throws -> NodeSet? {
+    var mine = nodes
+    var step = 1
+    while step < workers {
+      if index % (2 * step) == step {
+        try transport.send(mine.encoded(), to: rankOfWorker(index - step), tag: tag)
+        return nil
+      }
+      if index % (2 * step) == 0 && index + step < workers {
+        let bytes = try transport.receive(from: rankOfWorker(index + step), tag: tag)
+        mine.merge(NodeSet(decoding: bytes, tree: tree), reducer: reducer)
+      }
+      step *= 2
+    }
+    return mine
+  }
+
+  /// On the keeper: finalizes every tile and writes it. Throws if a tile is incomplete,
+  /// which would be a scheduling bug.
+  public func finish(into sink: inout any ResultSink) throws {
+    for tile in 0..<plan.tileCount {
+      guard let root = kept.removeRoot(ofTile: tile) else {
+        preconditionFailure("tile \(tile) incomplete at finish: units were lost")
+      }
+      var values = [Double](repeating: 0, count: root.points)
+      values.withUnsafeMutableBufferPointer { reducer.finalize(root, into: $0) }
+      let (start, count) = plan.outputBlock(ofTile: tile)
+      try sink.write(start: start, count: count, values: values)
+    }
+    try sink.commit()
+  }
+
+  private func unitError(_ u: Int, _ doing: String, _ error: any Error) -> UnitError {
+    let (start, count) = plan.block(ofUnit: u)
+    let names = source.dimensionNames
+    let coordinates = (0..<start.count).map { d in
+      "\(d < names.count ? names[d] : "dim\(d)") \(start[d])..<\(start[d] + count[d])"
+    }.joined(separator: ", ")
+    return UnitError(
+      rank: transport.rank, host: transport.host, unit: u, units: plan.unitCount,
+      coordinates: coordinates, operation: "\(doing) for \(reducer.name)", message: "\(error)")
+  }
+}
+
+/// A failure while working on one unit, with where it happened.
+public struct UnitError: Error, CustomStringConvertible {
+  public var rank: Int
+  public var host: String
+  public var unit: Int
+  public var units: Int
+  public var coordinates: String
+  public var operation: String
+  public var message: String
+
+  public var description: String {
+    "rank \(rank) on \(host), unit \(unit) of \(units) (\(coordinates)), \(operation): \(message)"
+  }
+}
+
+extension Error {
+  var description: String { (self as? CustomStringConvertible)?.description ?? "\(self)" }
+}

@@ -1,0 +1,26 @@
+/// What rank 0 tells a worker at the start of a superstep: three integers on the wire.
+public enum Order: Equatable, Sendable {
+  /// Reduce units `range`.
+  case work(Range<Int>)
+  /// All units are done: merge, write the output, report.
+  case finish
+  /// The job is over; exit with this code.
+  case exit(Int32)
+
+  var wire: [Int64] {
+    switch self {
+    case .work(let r): [0, Int64(r.lowerBound), Int64(r.upperBound)]
+    case .finish: [1, 0, 0]
+    case .exit(let code): [2, Int64(code), 0]
+    }
+  }
+
+  init(wire: ArraySlice<Int64>) {
+    let w = Array(wire)
+    switch w[0] {
+    case 0: self = .work(Int(w[1])..<Int(w[2]))
+    case 1: self = .finish
+    default: self = .exit(Int32(w[1]))
+    }
+  }
+}

@@ -1,0 +1,98 @@
+public import FloeKernels
+
+/// Partials of tree nodes, combined eagerly: inserting a node whose sibling is present
+/// merges the two (left = even index) into their parent, and so on up. Because each node
+/// has one fixed value, the content never depends on the order of insertion.
+public struct NodeSet: Sendable {
+  public private(set) var nodes: [TreeNode: Partial] = [:]
+  let tree: CanonicalTree
+
+  public init(tree: CanonicalTree) { self.tree = tree }
+
+  public var isEmpty: Bool { nodes.isEmpty }
+  public var count: Int { nodes.count }
+  public var byteCount: Int { nodes.values.reduce(0) { $0 + $1.byteCount } }
+
+  /// Adds the partial of `node`, combining with siblings already here.
+  public mutating func insert(_ node: TreeNode, _ partial: Partial, reducer: any Reducer) {
+    var (level, index) = tree.normalize(level: node.level, index: node.index)
+    var value = partial
+    while true {
+      let sibling = TreeNode(tile: node.tile, level: level, index: index ^ 1)
+      guard let other = nodes.removeValue(forKey: sibling) else { break }
+      if index % 2 == 0 {
+        reducer.merge(other, into: &value)
+      } else {
+        var left = other
+        reducer.merge(value, into: &left)
+        value = left
+      }
+      (level, index) = tree.normalize(level: level + 1, index: index / 2)
+    }
+    let key = TreeNode(tile: node.tile, level: level, index: index)
+    precondition(nodes[key] == nil, "node \(key) computed twice: units were given out twice")
+    nodes[key] = value
+  }
+
+  /// Adds every node of `other`.
+  public mutating func merge(_ other: NodeSet, reducer: any Reducer) {
+    for (node, partial) in other.nodes.sorted(by: { $0.key < $1.key }) {
+      insert(node, partial, reducer: reducer)
+    }
+  }
+
+  /// The whole tile's partial, once every unit of `tile` has been merged in.
+  public func root(ofTile tile: Int) -> Partial? {
+    nodes[TreeNode(tile: tile, level: tree.root.level, index: tree.root.index)]
+  }
+
+  /// Takes out the whole tile's partial, if complete.
+  public mutating func removeRoot(ofTile tile: Int) -> Partial? {
+    nodes.removeValue(forKey: TreeNode(tile: tile, level: tree.root.level, index: tree.root.index))
+  }
+
+  // MARK: Bytes on the wire
+
+  /// The nodes as bytes: count, then per node tile, level, index, points, fields and the
+  /// partial's doubles, in node order.
+  public func encoded() -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(8 + nodes.count * 40 + byteCount)
+    func put(_ x: Int) { withUnsafeBytes(of: Int64(x).littleEndian) { out.append(contentsOf: $0) } }
+    put(nodes.count)
+    for (node, partial) in nodes.sorted(by: { $0.key < $1.key }) {
+      put(node.tile)
+      put(node.level)
+      put(node.index)
+      put(partial.points)
+      put(partial.fields)
+      partial.storage.withUnsafeBytes { out.append(contentsOf: $0) }
+    }
+    return out
+  }
+
+  /// Reads what `encoded` wrote.
+  public init(decoding bytes: [UInt8], tree: CanonicalTree) {
+    self.tree = tree
+    var offset = 0
+    func take() -> Int {
+      var v: Int64 = 0
+      withUnsafeMutableBytes(of: &v) { $0.copyBytes(from: bytes[offset..<(offset + 8)]) }
+      offset += 8
+      return Int(Int64(littleEndian: v))
+    }
+    let n = take()
+    for _ in 0..<n {
+      let node = TreeNode(tile: take(), level: take(), index: take())
+      let points = take()
+      let fields = take()
+      let count = points * fields
+      let storage = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+        UnsafeMutableRawBufferPointer(buffer).copyBytes(from: bytes[offset..<(offset + count * 8)])
+        initialized = count
+      }
+      offset += count * 8
+      nodes[node] = Partial(points: points, fields: fields, storage: storage)
+    }
+  }
+}

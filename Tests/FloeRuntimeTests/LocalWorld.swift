@@ -1,0 +1,156 @@
+import FloeKernels
+import FloeRuntime
+import Foundation
+
+/// An in-process world: ranks are threads, messages go through mailboxes. Runs the real
+/// scheduler and worker code without MPI (NIO's EmbeddedEventLoop idea).
+final class LocalWorld: @unchecked Sendable {
+  let size: Int
+  private let condition = NSCondition()
+  private var mailboxes: [String: [[UInt8]]] = [:]
+
+  init(size: Int) { self.size = size }
+
+  func put(_ bytes: [UInt8], from: Int, to: Int, tag: Int) {
+    condition.lock()
+    mailboxes["\(from)>\(to)#\(tag)", default: []].append(bytes)
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  func take(from: Int, to: Int, tag: Int) -> [UInt8] {
+    let key = "\(from)>\(to)#\(tag)"
+    condition.lock()
+    defer { condition.unlock() }
+    while mailboxes[key]?.isEmpty ?? true { condition.wait() }
+    return mailboxes[key]!.removeFirst()
+  }
+
+  /// Runs `body` on every rank, each on its own thread, and returns each rank's result.
+  func run<R>(_ body: @escaping @Sendable (LocalTransport) throws -> R) -> [Result<R, any Error>] {
+    let results = ResultBox<R>(count: size)
+    let group = DispatchGroup()
+    for rank in 0..<size {
+      group.enter()
+      let thread = Thread { [self] in
+        results.set(rank, Result { try body(LocalTransport(world: self, rank: rank)) })
+        group.leave()
+      }
+      thread.stackSize = 8 << 20
+      thread.start()
+    }
+    group.wait()
+    return results.values
+  }
+}
+
+final class ResultBox<R>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var items: [Result<R, any Error>?]
+  init(count: Int) { items = Array(repeating: nil, count: count) }
+  func set(_ i: Int, _ r: Result<R, any Error>) { lock.lock(); items[i] = r; lock.unlock() }
+  var values: [Result<R, any Error>] { items.map { $0! } }
+}
+
+struct LocalTransport: Transport {
+  let world: LocalWorld
+  let rank: Int
+  var size: Int { world.size }
+  var host: String { "thread\(rank)" }
+
+  func scatter(_ orders: [Order]) throws -> Order {
+    if rank == 0 {
+      for (r, order) in orders.enumerated() { world.put(encode(order), from: 0, to: r, tag: -1) }
+    }
+    return decode(world.take(from: 0, to: rank, tag: -1))
+  }
+
+  func gather(_ report: WorkerReport) throws -> [WorkerReport] {
+    world.put(report.wire, from: rank, to: 0, tag: -2)
+    guard rank == 0 else { return [] }
+    return (0..<size).map { WorkerReport(wire: world.take(from: $0, to: 0, tag: -2)[...]) }
+  }
+
+  func send(_ bytes: [UInt8], to: Int, tag: Int) throws { world.put(bytes, from: rank, to: to, tag: tag) }
+  func receive(from: Int, tag: Int) throws -> [UInt8] { world.take(from: from, to: rank, tag: tag) }
+
+  private func encode(_ order: Order) -> [UInt8] {
+    switch order {
+    case .work(let r): [0] + withUnsafeBytes(of: (r.lowerBound, r.upperBound)) { Array($0) }
+    case .finish: [1]
+    case .exit(let code): [2, UInt8(code)]
+    }
+  }
+
+  private func decode(_ bytes: [UInt8]) -> Order {
+    switch bytes[0] {
+    case 0:
+      let pair = bytes[1...].withUnsafeBytes { $0.loadUnaligned(as: (Int, Int).self) }
+      return .work(pair.0..<pair.1)
+    case 1: return .finish
+    default: return .exit(Int32(bytes[1]))
+    }
+  }
+}
+
+/// Units from an array in memory.
+struct ArraySource: UnitSource {
+  let data: [Float]
+  let shape: [Int]
+  var readsFloat32: Bool { true }
+  var missing: MissingValues { MissingValues([Double(Float(1e20))]) }
+  var dimensionNames: [String] { (0..<shape.count).map { "d\($0)" } }
+  var description: String { "the test array" }
+  var failOnUnit: [Int]? = nil
+
+  func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws {
+    if let failOnUnit, start == failOnUnit { throw PlanError("checksum mismatch (simulated)") }
+    let out = buffer.bindMemory(to: Float.self)
+    var k = 0
+    var index = [Int](repeating: 0, count: shape.count)
+    let n = count.reduce(1, *)
+    for _ in 0..<n {
+      var linear = 0
+      for d in 0..<shape.count { linear = linear * shape[d] + start[d] + index[d] }
+      out[k] = data[linear]
+      k += 1
+      var d = shape.count - 1
+      while d >= 0 {
+        index[d] += 1
+        if index[d] < count[d] { break }
+        index[d] = 0
+        d -= 1
+      }
+    }
+  }
+}
+
+/// Output captured in memory, in the output's row-major order.
+final class MemorySink: ResultSink, @unchecked Sendable {
+  let shape: [Int]
+  var values: [Double]
+  var committed = false
+  init(shape: [Int]) {
+    self.shape = shape
+    values = [Double](repeating: .infinity, count: shape.reduce(1, *))
+  }
+
+  func write(start: [Int], count: [Int], values tile: [Double]) throws {
+    var index = [Int](repeating: 0, count: shape.count)
+    for v in tile {
+      var linear = 0
+      for d in 0..<shape.count { linear = linear * shape[d] + start[d] + index[d] }
+      values[linear] = v
+      var d = shape.count - 1
+      while d >= 0 {
+        index[d] += 1
+        if index[d] < count[d] { break }
+        index[d] = 0
+        d -= 1
+      }
+    }
+  }
+
+  func commit() throws { committed = true }
+  func discard() {}
+}

@@ -1,0 +1,105 @@
+import FloeKernels
+import FloeRuntime
+import XCTest
+
+final class PlanTests: XCTestCase {
+  func testUnitsCoverTheVariableExactlyOnce() {
+    let cases: [([Int], [Bool], [Int]?, Int)] = [
+      ([37, 7, 11], [true, false, false], [5, 4, 6], 1),
+      ([37, 7, 11], [true, false, false], [5, 4, 6], 400),  // grouped along time
+      ([37, 7, 11], [false, true, true], [5, 4, 6], 1),
+      ([10, 3, 4, 5], [false, true, false, true], [3, 2, 4, 2], 1),
+      ([9, 8], [true, true], nil, 10),  // contiguous
+    ]
+    for (shape, reduced, chunks, target) in cases {
+      let plan = ReductionPlan(shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: target)
+      var seen = [Int](repeating: 0, count: shape.reduce(1, *))
+      for u in 0..<plan.unitCount {
+        let (start, count) = plan.block(ofUnit: u)
+        XCTAssertTrue(count.allSatisfy { $0 > 0 })
+        var index = [Int](repeating: 0, count: shape.count)
+        for _ in 0..<count.reduce(1, *) {
+          var linear = 0
+          for d in 0..<shape.count { linear = linear * shape[d] + start[d] + index[d] }
+          seen[linear] += 1
+          var d = shape.count - 1
+          while d >= 0 {
+            index[d] += 1
+            if index[d] < count[d] { break }
+            index[d] = 0
+            d -= 1
+          }
+        }
+        // A unit covers its tile's whole extent along kept dimensions.
+        let (tile, _) = plan.locate(unit: u)
+        let (outStart, outCount) = plan.outputBlock(ofTile: tile)
+        let kept = reduced.indices.filter { !reduced[$0] }
+        XCTAssertEqual(kept.map { start[$0] }, outStart)
+        XCTAssertEqual(kept.map { count[$0] }, outCount)
+      }
+      XCTAssertEqual(Set(seen), [1], "\(shape) \(reduced) \(String(describing: chunks))")
+    }
+  }
+
+  func testHandCountedTilesAndUnits() {
+    // Time mean of 6000 x 361 x 720 in chunks of 24 x 181 x 360: 2 x 2 tiles of 250 units.
+    let plan = ReductionPlan(shape: [6000, 361, 720], reduced: [true, false, false], chunks: [24, 181, 360], targetUnitElements: 1)
+    XCTAssertEqual(plan.tileCount, 4)
+    XCTAssertEqual(plan.unitsPerTile, 250)
+    XCTAssertEqual(plan.outputShape, [361, 720])
+    XCTAssertEqual(plan.block(ofUnit: 251).start, [24, 0, 360])
+    XCTAssertEqual(plan.block(ofUnit: 999).count, [24, 180, 360])
+    // Grouping: 4 chunk rows of 24 per unit when the target is 4 chunks' worth.
+    let grouped = ReductionPlan(shape: [6000, 361, 720], reduced: [true, false, false], chunks: [24, 181, 360], targetUnitElements: 4 * 24 * 181 * 360)
+    XCTAssertEqual(grouped.unitExtent, [96, 181, 360])
+    XCTAssertEqual(grouped.unitsPerTile, 63)
+  }
+
+  func testTenMillionUnitsPlanInstantlyAndStayArithmetic() {
+    // 10^7 chunks of 1 x 10 x 10; the plan is a handful of integers.
+    let plan = ReductionPlan(shape: [10_000_000, 10, 10], reduced: [true, false, false], chunks: [1, 10, 10], targetUnitElements: 1)
+    XCTAssertEqual(plan.unitCount, 10_000_000)
+    XCTAssertEqual(plan.block(ofUnit: 9_999_999).start, [9_999_999, 0, 0])
+    XCTAssertLessThan(MemoryLayout<ReductionPlan>.size, 200)
+  }
+
+  func testMemorySizes() {
+    XCTAssertEqual(MemorySize("512MiB")?.bytes, 512 << 20)
+    XCTAssertEqual(MemorySize("2GiB")?.bytes, 2 << 30)
+    XCTAssertEqual(MemorySize("1.5G")?.bytes, 1_500_000_000)
+    XCTAssertEqual(MemorySize("800m")?.bytes, 800_000_000)
+    XCTAssertEqual(MemorySize("4096")?.bytes, 4096)
+    XCTAssertNil(MemorySize("lots"))
+    XCTAssertNil(MemorySize("12XB"))
+    XCTAssertEqual(MemorySize(bytes: 3 << 29).description, "1.5 GiB")
+  }
+
+  func testSizingRefusesABudgetThatCannotHoldOneUnitAndNamesTheFigure() throws {
+    let plan = ReductionPlan(shape: [100, 100, 100], reduced: [true, false, false], chunks: [10, 100, 100], targetUnitElements: 1)
+    XCTAssertThrowsError(try SuperstepSizing(plan: plan, workers: 2, budget: MemorySize(bytes: 100_000), elementSize: 4, fieldsPerPoint: 2)) { error in
+      let text = String(describing: error)
+      XCTAssertTrue(text.contains("cannot hold one unit"), text)
+      XCTAssertTrue(text.contains("10 x 100 x 100"), text)
+      XCTAssertTrue(text.contains("give at least --memory-per-rank"), text)
+    }
+    let one = SuperstepSizing.bytesPerRank(plan: plan, workers: 2, share: 1, elementSize: 4, fieldsPerPoint: 2)
+    XCTAssertThrowsError(try SuperstepSizing(plan: plan, workers: 2, budget: MemorySize(bytes: one - 1), elementSize: 4, fieldsPerPoint: 2))
+    let small = try SuperstepSizing(plan: plan, workers: 2, budget: MemorySize(bytes: one), elementSize: 4, fieldsPerPoint: 2)
+    let large = try SuperstepSizing(plan: plan, workers: 2, budget: MemorySize(bytes: 20_000_000), elementSize: 4, fieldsPerPoint: 2)
+    XCTAssertEqual(small.unitsPerWorker, 1)
+    XCTAssertGreaterThan(large.unitsPerWorker, small.unitsPerWorker)
+    XCTAssertLessThan(large.supersteps, small.supersteps)
+    XCTAssertLessThanOrEqual(large.bytesPerRank, 20_000_000)
+  }
+
+  func testAssignmentIsContiguousProportionalAndComplete() {
+    let equal = Assignment.next(position: 10, total: 100, speeds: [1, 1, 1], cap: 4)
+    XCTAssertEqual(equal, [10..<14, 14..<18, 18..<22])
+    let skewed = Assignment.next(position: 0, total: 100, speeds: [2, 1, 0.5], cap: 8)
+    XCTAssertEqual(skewed, [0..<8, 8..<12, 12..<14])
+    let tail = Assignment.next(position: 95, total: 100, speeds: [2, 1, 1], cap: 8)
+    XCTAssertEqual(tail.last?.upperBound, 100)
+    XCTAssertEqual(tail.first?.lowerBound, 95)
+    for (a, b) in zip(tail, tail.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+  }
+}

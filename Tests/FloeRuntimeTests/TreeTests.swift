@@ -1,0 +1,66 @@
+import FloeKernels
+import FloeRuntime
+import XCTest
+
+/// The canonical tree gives one value whoever merges what, in whatever order.
+final class TreeTests: XCTestCase {
+  /// A deliberately non-associative merge: any change of grouping changes the bits.
+  struct Lopsided: Reducer {
+    var name: String { "lopsided" }
+    var fieldsPerPoint: Int { 1 }
+    func accumulate(_ block: Block, into partial: inout Partial) {}
+    func merge(_ right: Partial, into left: inout Partial) {
+      left.storage[0] = left.storage[0] * 0.5 + right.storage[0] * 0.25 + 1
+    }
+    func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) { output[0] = partial.storage[0] }
+  }
+
+  func leaf(_ u: Int) -> Partial { Partial(points: 1, fields: 1, storage: [Double(u) * 1.1 + 0.3]) }
+
+  /// The definition: merge(left half, right half) over aligned power-of-two halves.
+  func reference(_ range: Range<Int>, leaves: Int) -> Partial? {
+    if range.lowerBound >= leaves { return nil }
+    if range.count == 1 { return leaf(range.lowerBound) }
+    let mid = range.lowerBound + range.count / 2
+    guard var left = reference(range.lowerBound..<mid, leaves: leaves) else { return nil }
+    if let right = reference(mid..<range.upperBound, leaves: leaves) { Lopsided().merge(right, into: &left) }
+    return left
+  }
+
+  func testAnyOrderAndAnyPartitionGiveTheDefinitionsBits() {
+    var generator = SystemRandomNumberGenerator()
+    for leaves in [1, 2, 3, 5, 8, 13, 64, 100] {
+      let tree = CanonicalTree(leaves: leaves)
+      let want = reference(0..<(1 << tree.height), leaves: leaves)!
+      // Leaves in a random order, one set.
+      var set = NodeSet(tree: tree)
+      for u in (0..<leaves).shuffled(using: &generator) { set.insert(TreeNode(tile: 0, level: 0, index: u), leaf(u), reducer: Lopsided()) }
+      XCTAssertEqual(set.root(ofTile: 0), want, "leaves \(leaves) shuffled")
+      XCTAssertEqual(set.count, 1)
+      // Random contiguous ranges, each built in order, shipped as bytes, merged in random order.
+      for _ in 0..<20 {
+        var cuts = Set([0, leaves])
+        for _ in 0..<Int.random(in: 0...5, using: &generator) { cuts.insert(Int.random(in: 0...leaves, using: &generator)) }
+        let bounds = cuts.sorted()
+        var parts: [NodeSet] = []
+        for (a, b) in zip(bounds, bounds.dropFirst()) where a < b {
+          var part = NodeSet(tree: tree)
+          for u in a..<b { part.insert(TreeNode(tile: 0, level: 0, index: u), leaf(u), reducer: Lopsided()) }
+          XCTAssertLessThanOrEqual(part.count, tree.maxNodesPerRange)
+          parts.append(NodeSet(decoding: part.encoded(), tree: tree))
+        }
+        var total = NodeSet(tree: tree)
+        for part in parts.shuffled(using: &generator) { total.merge(part, reducer: Lopsided()) }
+        XCTAssertEqual(total.root(ofTile: 0), want, "leaves \(leaves) cuts \(bounds)")
+      }
+    }
+  }
+
+  func testNormalizationClimbsOverEmptyRightSiblings() {
+    let tree = CanonicalTree(leaves: 5)  // height 3: leaves 0..7, only 0..4 exist
+    XCTAssertEqual(tree.height, 3)
+    XCTAssertTrue(tree.normalize(level: 0, index: 4) == (2, 1))
+    XCTAssertTrue(tree.normalize(level: 0, index: 3) == (0, 3))
+    XCTAssertTrue(tree.normalize(level: 1, index: 1) == (1, 1))
+  }
+}
