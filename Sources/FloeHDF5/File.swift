@@ -21,15 +21,18 @@ public struct File: ~Copyable {
   }
 
   /// Opens an existing file. With a communicator, every rank of it must call this
-  /// (collective) and the file is read through MPI-IO with collective metadata reads;
-  /// without one, this rank opens it alone. Wraps `H5Fopen`, `H5Pset_fapl_mpio` and
-  /// `H5Pset_all_coll_metadata_ops`.
-  public static func open(_ path: String, communicator: Communicator? = nil, writable: Bool = false)
-    throws -> File
-  {
+  /// (collective) and the file is read through MPI-IO; with `collectiveMetadata` every
+  /// metadata read (opening a dataset, reading an attribute, finding a chunk) must then be
+  /// made by all ranks together, so ranks that read different chunks on their own pass
+  /// false. Without a communicator, this rank opens it alone. Wraps `H5Fopen`,
+  /// `H5Pset_fapl_mpio` and `H5Pset_all_coll_metadata_ops`.
+  public static func open(
+    _ path: String, communicator: Communicator? = nil, writable: Bool = false,
+    collectiveMetadata: Bool = true
+  ) throws -> File {
     HDF5Library.setUp()
     try checkReadable(path)
-    let access = try fileAccess(communicator)
+    let access = try fileAccess(communicator, collectiveMetadata: collectiveMetadata)
     let flags = writable ? floe_h5f_acc_rdwr() : floe_h5f_acc_rdonly()
     let id = H5Fopen(path, flags, access.id)
     if id < 0 {
@@ -174,13 +177,15 @@ public struct File: ~Copyable {
   }
 
   /// A file-access list: MPI-IO on `communicator` with collective metadata, else serial.
-  private static func fileAccess(_ communicator: Communicator?) throws -> Handle {
+  private static func fileAccess(_ communicator: Communicator?, collectiveMetadata: Bool = true)
+    throws -> Handle
+  {
     let access = try propertyList(floe_h5p_file_access())
     if let communicator {
       _ = try check(
         H5Pset_fapl_mpio(access.id, communicator.handle, floe_mpi_info_null()), .library,
         "cannot select the MPI-IO driver")
-      _ = H5Pset_all_coll_metadata_ops(access.id, true)
+      _ = H5Pset_all_coll_metadata_ops(access.id, collectiveMetadata)
       _ = H5Pset_coll_metadata_write(access.id, true)
     }
     return access

@@ -40,6 +40,16 @@ public struct Block {
   /// The number of output points the block covers (the product of its kept extents).
   public var points: Int { zip(shape, reduced).reduce(1) { $0 * ($1.1 ? 1 : $1.0) } }
 
+  /// When every reduced dimension comes before every kept one (a time mean), each run is
+  /// one whole set of output points: returns how many; else nil.
+  @inlinable
+  public var everyRunCoversAllPoints: Int? {
+    guard let firstKept = reduced.firstIndex(of: false), !reduced[firstKept...].contains(true),
+      firstKept > 0
+    else { return nil }
+    return points
+  }
+
   /// Walks the block as runs of consecutive values. Trailing dimensions that are all kept
   /// (or all reduced) collapse into one run: a time mean sees one run of all the grid points
   /// per time step; a field mean sees one run of all grid points per step, folded into one

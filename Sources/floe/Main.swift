@@ -39,6 +39,7 @@ enum Main {
     }
     var code: Int32 = 0
     do {
+      try BuildFingerprint.agree(world, version: FloeVersion.description)
       try command.run(world: world)
     } catch let failure as JobFailure {
       code = failure.exitCode  // already printed once by rank 0
@@ -86,8 +87,9 @@ struct FloeCommand: ParsableCommand {
       for a world of one. Example:
         mpirun -np 4 floe gen -o tas.nc --shape 730,73,144
         mpirun -np 4 floe info tas.nc
+        mpirun -np 4 floe reduce tas.nc --var tas --op mean --over time -o tas_mean.nc
       """,
     version: FloeVersion.description,
-    subcommands: [InfoCommand.self, GenCommand.self]
+    subcommands: [InfoCommand.self, GenCommand.self, ReduceCommand.self]
   )
 }

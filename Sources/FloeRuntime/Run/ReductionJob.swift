@@ -85,6 +85,7 @@ public struct ReductionJob: Sendable {
     // Rank 0: the scheduler.
     let scheduler = Scheduler(plan: plan, sizing: sizing, workers: workers)
     let start = ProcessStats.now()
+    let cpuAtStart = ProcessStats.cpuSeconds
     // Sends the superstep's orders (its ranges, else `order` to all) and collects reports.
     func dispatch(_ order: Order, _ ranges: [Range<Int>]?, _ step: Int) throws -> [WorkerReport] {
       if alone { return [obey(ranges.map { .work($0[0]) } ?? order, step: step)] }
@@ -109,7 +110,7 @@ public struct ReductionJob: Sendable {
       Agreement.printError(failure)
       throw JobFailure(message: failure, exitCode: code)
     }
-    return scheduler.summary(wallSeconds: ProcessStats.now() - start, schedulerCPUSeconds: ProcessStats.cpuSeconds)
+    return scheduler.summary(wallSeconds: ProcessStats.now() - start, schedulerCPUSeconds: ProcessStats.cpuSeconds - cpuAtStart)
   }
 }
 

@@ -1,0 +1,128 @@
+import FloeHDF5
+import FloeKernels
+import FloeRuntime
+import Foundation
+
+/// The keeper's writer: a netCDF-4 file with the kept dimensions and their coordinates,
+/// the variable's attributes carried over, `cell_methods` extended and a `history` line,
+/// written under a temporary name and renamed into place when complete.
+final class NetCDFResultSink: ResultSink {
+  let request: ReduceRequest
+  let temporary: String
+  /// The open output; dropping it closes the file.
+  var output: OpenFile?
+  let outputType: ElementType
+  let fill: Double
+
+  /// netCDF's default fill values, for outputs whose input had none.
+  static let defaultFloatFill = Double(Float(9.969_209_968_386_869e36))
+  static let defaultDoubleFill = 9.969_209_968_386_869e36
+
+  init(request: ReduceRequest, setup: ReductionSetup, source: HDF5UnitSource) throws {
+    self.request = request
+    temporary = request.output + ".floe-partial"
+    outputType = setup.readsFloat32 ? .float32 : .float64
+    let inputFill = try source.dataset.attribute("_FillValue")?.doubles?.first
+    fill = inputFill ?? (outputType == .float32 ? Self.defaultFloatFill : Self.defaultDoubleFill)
+
+    let out = try File.create(temporary, overwrite: true)
+    var keptNames: [String] = []
+    for (axis, name) in setup.dimensionNames.enumerated() where !setup.reduced[axis] {
+      keptNames.append(name)
+      try Self.copyDimension(name, length: setup.shape[axis], from: source.file, to: out)
+    }
+    let variable = try out.createVariable(
+      source.dataset.name, type: outputType, dimensions: keptNames,
+      options: VariableOptions(fillValue: outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
+    let dropped: Set<String> = [
+      "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range", "scale_factor", "add_offset",
+      "cell_methods",
+    ]
+    var units: String?
+    for attribute in try source.dataset.attributes() where !dropped.contains(attribute.name) {
+      if attribute.name == "units" { units = attribute.value.string }
+      try variable.setAttribute(attribute.name, attribute.value)
+    }
+    if try source.dataset.attribute("missing_value") != nil {
+      try variable.setAttribute(
+        "missing_value", .numbers(outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
+    }
+    let over = zip(setup.dimensionNames, setup.reduced).filter { $0.1 }.map { "\($0.0):" }.joined(separator: " ")
+    let previous = try source.dataset.attribute("cell_methods")?.string.map { $0 + " " } ?? ""
+    try variable.setAttribute("cell_methods", .text(previous + "\(over) \(request.statistic.cellMethod)"))
+    switch request.statistic {
+    case .count:
+      try variable.setAttribute("units", .text("1"))
+      try variable.setAttribute("long_name", .text("number of valid values of \(source.dataset.name)"))
+    case .variance:
+      if let units { try variable.setAttribute("units", .text(units.contains(" ") ? "(\(units))2" : "\(units)2")) }
+    default: break
+    }
+    for attribute in try source.file.attributes() where attribute.name != "history" {
+      try out.setAttribute(attribute.name, attribute.value)
+    }
+    let stamp = ISO8601DateFormatter().string(from: Date())
+    let history = try source.file.attribute("history")?.string.map { "\n" + $0 } ?? ""
+    try out.setAttribute("history", .text("\(stamp): \(request.commandLine)" + history))
+    output = OpenFile(consume out)
+  }
+
+  /// A kept dimension, with its coordinate variable's values and attributes if it has one.
+  static func copyDimension(_ name: String, length: Int, from input: borrowing File, to out: borrowing File) throws {
+    guard input.hasDataset(name) else {
+      try out.createDimension(name, length: length)
+      return
+    }
+    let coordinate = try input.dataset(name)
+    guard coordinate.isDimensionScale, !coordinate.isDimensionOnly, case .numeric(let type) = coordinate.dataType else {
+      try out.createDimension(name, length: length)
+      return
+    }
+    let copy = try out.createDimension(name, length: length, coordinate: type)
+    func move<T: HDF5Scalar>(_: T.Type) throws { try copy.writeAll(try coordinate.readAll(T.self)) }
+    switch type {
+    case .int8: try move(Int8.self)
+    case .uint8: try move(UInt8.self)
+    case .int16: try move(Int16.self)
+    case .uint16: try move(UInt16.self)
+    case .int32: try move(Int32.self)
+    case .uint32: try move(UInt32.self)
+    case .int64: try move(Int64.self)
+    case .uint64: try move(UInt64.self)
+    case .float32: try move(Float.self)
+    case .float64: try move(Double.self)
+    }
+    for attribute in try coordinate.attributes() { try copy.setAttribute(attribute.name, attribute.value) }
+  }
+
+  func write(start: [Int], count: [Int], values: [Double]) throws {
+    guard let output else { return }
+    let variable = try output.file.dataset(request.variable)
+    let filled = values.map { $0.isNaN ? fill : $0 }
+    if outputType == .float32 {
+      try filled.map(Float.init).withUnsafeBufferPointer { try variable.write($0, start: start, count: count) }
+    } else {
+      try filled.withUnsafeBufferPointer { try variable.write($0, start: start, count: count) }
+    }
+  }
+
+  func commit() throws {
+    try output?.file.flush()
+    output = nil  // closes it
+    guard rename(temporary, request.output) == 0 else {
+      unlink(temporary)
+      throw ReduceError("cannot rename \(temporary) to \(request.output): \(String(cString: strerror(errno)))")
+    }
+  }
+
+  func discard() {
+    output = nil
+    unlink(temporary)
+  }
+}
+
+/// An open file held by reference, so that an optional of it can be dropped to close it.
+final class OpenFile {
+  let file: File
+  init(_ file: consuming File) { self.file = file }
+}

@@ -1,0 +1,58 @@
+public import FloeKernels
+public import FloeRuntime
+
+/// What a user asks of `floe reduce`.
+public struct ReduceRequest: Sendable {
+  public var input: String
+  public var variable: String
+  public var statistic: Statistic
+  /// Dimension names to reduce; nil: the record (unlimited) dimension, else the first.
+  public var over: [String]?
+  public var output: String
+  public var memoryPerRank: MemorySize
+  public var overwrite: Bool
+  /// The command line, for the output's `history`.
+  public var commandLine: String
+
+  /// Floe's default `--memory-per-rank`.
+  public static let defaultMemory = MemorySize(bytes: 1 << 30)
+
+  public init(
+    input: String, variable: String, statistic: Statistic, over: [String]? = nil, output: String,
+    memoryPerRank: MemorySize = defaultMemory, overwrite: Bool = false, commandLine: String = ""
+  ) {
+    self.input = input
+    self.variable = variable
+    self.statistic = statistic
+    self.over = over
+    self.output = output
+    self.memoryPerRank = memoryPerRank
+    self.overwrite = overwrite
+    self.commandLine = commandLine
+  }
+}
+
+/// What rank 0 learns from the input's metadata and sends to every rank, so that all
+/// build the same plan without each reading the metadata.
+public struct ReductionSetup: Codable, Sendable, Equatable {
+  public var shape: [Int]
+  public var dimensionNames: [String]
+  public var reduced: [Bool]
+  public var chunks: [Int]?
+  public var readsFloat32: Bool
+  public var missing: [Double]
+  public var targetUnitElements: Int
+  public var workers: Int
+  public var budgetBytes: Int
+  public var fieldsPerPoint: Int
+
+  public var plan: ReductionPlan {
+    ReductionPlan(shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: targetUnitElements)
+  }
+
+  public func sizing() throws -> SuperstepSizing {
+    try SuperstepSizing(
+      plan: plan, workers: workers, budget: MemorySize(bytes: budgetBytes),
+      elementSize: readsFloat32 ? 4 : 8, fieldsPerPoint: fieldsPerPoint)
+  }
+}

@@ -1,0 +1,53 @@
+import FloeHDF5
+import FloeKernels
+public import FloeMPI
+public import FloeRuntime
+import Foundation
+
+/// `floe reduce`: plans on rank 0, runs the BSP job on every rank, writes on the keeper.
+public enum Reduction {
+  /// Runs `request` on every rank of `world`. Rank 0 prints the plan and the summary (to
+  /// `log`) and returns the summary; other ranks return nil. Any failure ends every rank
+  /// with one message and `JobFailure`.
+  public static func run(_ request: ReduceRequest, world: Communicator, log: (String) -> Void) throws
+    -> RunSummary?
+  {
+    let workers = ReductionJob.workers(worldSize: world.size)
+    let encoded = try Agreement.rankZero(world) { () throws -> [UInt8] in
+      let setup = try ReductionSetup.prepare(request, workers: workers)
+      log(setup.planText(request, sizing: try setup.sizing()))
+      return Array(try JSONEncoder().encode(setup))
+    }
+    let bytes = try world.broadcastArray(encoded ?? [], root: 0)
+    let setup = try JSONDecoder().decode(ReductionSetup.self, from: Data(bytes))
+    let job = ReductionJob(plan: setup.plan, sizing: try setup.sizing(), reducer: request.statistic.reducer)
+
+    // Workers read together through MPI-IO; rank 0 (when there are workers) does not read.
+    let readers = try world.split(color: world.rank == 0 && world.size > 1 ? 0 : 1, key: world.rank)
+    let holder = SourceHolder()
+    defer {
+      holder.source = nil  // closes the input (collective among readers) before the communicator goes
+      _ = readers.communicator.size
+    }
+    let summary = try job.run(
+      transport: MPITransport(world),
+      makeSource: {
+        let source = try HDF5UnitSource(
+          path: request.input, variable: request.variable, setup: setup, communicator: readers.communicator)
+        holder.source = source
+        return source
+      },
+      makeSink: {
+        guard let source = holder.source else { throw ReduceError("the input was never opened") }
+        return try NetCDFResultSink(request: request, setup: setup, source: source)
+      },
+      log: log)
+    if let summary { log(summary.text) }
+    return summary
+  }
+}
+
+/// Keeps the input open across the run and closes it at a chosen point.
+final class SourceHolder {
+  var source: HDF5UnitSource?
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Floe
+import FloeKernels
+import FloeMPI
+import FloeRuntime
+
+struct ReduceCommand: DistributedCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "reduce",
+    abstract: "Reduce a variable over dimensions on the BSP runtime (time mean, std, ...).",
+    discussion: """
+      Rank 0 plans and schedules; every other rank reads units of the input through parallel
+      HDF5 and reduces them. The output is byte-identical for any number of ranks and any
+      --memory-per-rank. Values equal to the variable's _FillValue or missing_value, and NaN,
+      are skipped; a point with no valid value is the fill value in the output. float32 data
+      accumulates in float64 and is written as float32.
+      OP: mean sum min max count var std (var and std divide by n).
+      The plan and the run summary go to standard error.
+      """
+  )
+
+  @Argument(help: "The input netCDF-4 / HDF5 file.")
+  var input: String
+
+  @Option(name: .customLong("var"), help: "The variable to reduce.")
+  var variable: String
+
+  @Option(help: "The statistic: mean sum min max count var std.")
+  var op: String
+
+  @Option(help: "Dimensions to reduce, comma-separated (default: the record dimension).")
+  var over: String?
+
+  @Option(name: .shortAndLong, help: "The file to write.")
+  var output: String
+
+  @Option(help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB.")
+  var memoryPerRank: String = "1GiB"
+
+  @Flag(help: "Replace the output if it exists.")
+  var overwrite = false
+
+  func validate() throws {
+    guard Statistic(name: op) != nil else {
+      throw ValidationError("unknown --op '\(op)'; use one of: mean sum min max count var std")
+    }
+    guard let size = MemorySize(memoryPerRank), size.bytes > 0 else {
+      throw ValidationError("--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
+    }
+  }
+
+  func run(world: Communicator) throws {
+    let request = ReduceRequest(
+      input: input, variable: variable, statistic: Statistic(name: op)!,
+      over: over?.split(separator: ",").map(String.init), output: output,
+      memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
+      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+    _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
+  }
+}
