@@ -228,6 +228,19 @@ public struct Dataset: ~Copyable {
     return Int(size)
   }
 
+  /// Where the chunk at `offset` lies in the file: its byte offset and stored size.
+  /// Wraps `H5Dget_chunk_info_by_coord`.
+  public func storedChunkLocation(at offset: [Int]) throws -> (fileOffset: Int, bytes: Int) {
+    var o = offset.map { hsize_t($0) }
+    var mask: UInt32 = 0
+    var address: haddr_t = 0
+    var size: hsize_t = 0
+    _ = try check(
+      H5Dget_chunk_info_by_coord(handle.id, &o, &mask, &address, &size), .readFailed,
+      "cannot find the chunk at \(offset)", file: file, object: name)
+    return (Int(address), Int(size))
+  }
+
   /// Reads the stored bytes of the chunk at `offset`, still filtered (compressed), into
   /// `buffer`, which must hold `storedChunkSize(at:)` bytes. Wraps `H5Dread_chunk`.
   public func readStoredChunk(at offset: [Int], into buffer: UnsafeMutableRawBufferPointer) throws

@@ -51,12 +51,13 @@ enum MPIRun {
 
   /// Runs `program` (a product name) with `arguments` on `np` ranks under mpirun.
   static func mpirun(
-    _ np: Int, _ program: String, _ arguments: [String], timeout: TimeInterval = 120
+    _ np: Int, _ program: String, _ arguments: [String], timeout: TimeInterval = 120,
+    environment: [String: String] = [:]
   ) throws -> Result {
     try run(
       "/usr/bin/env",
       ["mpirun"] + mpirunArguments + ["-np", String(np), binary(program)] + arguments,
-      timeout: timeout)
+      timeout: timeout, environment: environment)
   }
 
   /// Runs `program` directly, without mpirun (a world of one).
@@ -71,9 +72,10 @@ enum MPIRun {
   }
 
   /// Runs a process with output to files (no pipe can fill up) and kills it at the limit.
-  static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) throws
-    -> Result
-  {
+  static func run(
+    _ executable: String, _ arguments: [String], timeout: TimeInterval,
+    environment: [String: String] = [:]
+  ) throws -> Result {
     let scratch = FileManager.default.temporaryDirectory
       .appendingPathComponent("floe-e2e-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -85,6 +87,9 @@ enum MPIRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
     process.standardInput = FileHandle.nullDevice

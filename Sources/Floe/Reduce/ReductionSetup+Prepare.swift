@@ -44,10 +44,16 @@ extension ReductionSetup {
 
     try checkOutput(request)
     let elementSize = type == .float32 ? 4 : 8
+    // Units depend on the data's layout and nothing else (not the ranks, not the budget):
+    // they fix the merge tree, and so the bits of the result. At least 1 MiB, and at least
+    // eight values per output point, so that partials stay small next to the data.
+    let chunks = dataset.chunkShape ?? dataset.shape.enumerated().map { $0.offset == 0 ? 1 : $0.element }
+    let tilePoints = zip(chunks, reduced).reduce(1) { $0 * ($1.1 ? 1 : $1.0) }
+    let targetUnitElements = Swift.max((1 << 20) / elementSize, 8 * tilePoints)
     let setup = ReductionSetup(
       shape: dataset.shape, dimensionNames: names, reduced: reduced, chunks: dataset.chunkShape,
       readsFloat32: type == .float32, missing: missing,
-      targetUnitElements: (8 << 20) / elementSize, workers: workers,
+      targetUnitElements: targetUnitElements, workers: workers,
       budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: request.statistic.reducer.fieldsPerPoint)
     _ = try setup.sizing()
     return setup
