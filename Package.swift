@@ -21,6 +21,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Rank 0's planning and scheduling cost for 10^5 to 10^7 units (BENCHMARKS.md).
+    .executableTarget(name: "floe-plan-benchmark", dependencies: ["FloeRuntime"]),
+
     // MARK: Public Swift API
     .target(name: "Floe", dependencies: ["FloeRuntime", "FloeKernels", "FloeMPI", "FloeHDF5"]),
 
@@ -37,6 +40,7 @@ let package = Package(
     // MARK: Tests
     .testTarget(name: "FloeKernelsTests", dependencies: ["FloeKernels"]),
     .testTarget(name: "FloeRuntimeTests", dependencies: ["FloeRuntime", "FloeKernels"]),
+    .testTarget(name: "FloeTests", dependencies: ["Floe", "FloeHDF5"]),
     .testTarget(
       name: "FloeHDF5Tests", dependencies: ["FloeHDF5", "FloeMPI", "Floe"],
       resources: [.copy("CDL")]),

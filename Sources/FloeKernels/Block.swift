@@ -40,6 +40,27 @@ public struct Block {
   /// The number of output points the block covers (the product of its kept extents).
   public var points: Int { zip(shape, reduced).reduce(1) { $0 * ($1.1 ? 1 : $1.0) } }
 
+  /// Calls `body(value, point)` for every valid (not missing, not NaN) value in row-major
+  /// order, with the output point it belongs to. The simple way to write a reducer; the
+  /// built-in ones use `forEachRun` for speed.
+  @inlinable
+  public func forEachValidValue(_ body: (Double, Int) -> Void) {
+    let missing = self.missing.values
+    func visit<T: BinaryFloatingPoint>(_ values: UnsafeBufferPointer<T>) {
+      forEachRun { offset, length, point, stride in
+        for i in 0..<length {
+          let x = Double(values[offset + i])
+          if x.isNaN || missing.contains(x) { continue }
+          body(x, point + i * stride)
+        }
+      }
+    }
+    switch values {
+    case .float32(let v): visit(v)
+    case .float64(let v): visit(v)
+    }
+  }
+
   /// When every reduced dimension comes before every kept one (a time mean), each run is
   /// one whole set of output points: returns how many; else nil.
   @inlinable

@@ -49,12 +49,12 @@ final class NetCDFResultSink: ResultSink {
     }
     let over = zip(setup.dimensionNames, setup.reduced).filter { $0.1 }.map { "\($0.0):" }.joined(separator: " ")
     let previous = try source.dataset.attribute("cell_methods")?.string.map { $0 + " " } ?? ""
-    try variable.setAttribute("cell_methods", .text(previous + "\(over) \(request.statistic.cellMethod)"))
-    switch request.statistic {
-    case .count:
+    try variable.setAttribute("cell_methods", .text(previous + "\(over) \(request.cellMethod)"))
+    switch request.customReducer == nil ? request.statistic : nil {
+    case .count?:
       try variable.setAttribute("units", .text("1"))
       try variable.setAttribute("long_name", .text("number of valid values of \(source.dataset.name)"))
-    case .variance:
+    case .variance?:
       if let units { try variable.setAttribute("units", .text(units.contains(" ") ? "(\(units))2" : "\(units)2")) }
     default: break
     }

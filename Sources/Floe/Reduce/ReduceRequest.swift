@@ -13,14 +13,23 @@ public struct ReduceRequest: Sendable {
   public var overwrite: Bool
   /// The command line, for the output's `history`.
   public var commandLine: String
+  /// A reducer of your own instead of `statistic`'s.
+  public var customReducer: (any Reducer)?
+
+  /// The reducer that runs.
+  public var reducer: any Reducer { customReducer ?? statistic.reducer }
+  /// The CF `cell_methods` word for the result.
+  public var cellMethod: String { customReducer?.name ?? statistic.cellMethod }
 
   /// Floe's default `--memory-per-rank`.
   public static let defaultMemory = MemorySize(bytes: 1 << 30)
 
   public init(
     input: String, variable: String, statistic: Statistic, over: [String]? = nil, output: String,
-    memoryPerRank: MemorySize = defaultMemory, overwrite: Bool = false, commandLine: String = ""
+    memoryPerRank: MemorySize = defaultMemory, overwrite: Bool = false, commandLine: String = "",
+    customReducer: (any Reducer)? = nil
   ) {
+    self.customReducer = customReducer
     self.input = input
     self.variable = variable
     self.statistic = statistic

@@ -54,7 +54,7 @@ extension ReductionSetup {
       shape: dataset.shape, dimensionNames: names, reduced: reduced, chunks: dataset.chunkShape,
       readsFloat32: type == .float32, missing: missing,
       targetUnitElements: targetUnitElements, workers: workers,
-      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: request.statistic.reducer.fieldsPerPoint)
+      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: request.reducer.fieldsPerPoint)
     _ = try setup.sizing()
     return setup
   }
@@ -82,7 +82,7 @@ extension ReductionSetup {
     let kept = zip(zip(dimensionNames, shape), reduced).filter { !$0.1 }.map { "\($0.0.0) \($0.0.1)" }
     let over = zip(dimensionNames, reduced).filter { $0.1 }.map(\.0).joined(separator: ", ")
     return """
-      floe: plan: \(request.statistic) of \(request.variable)(\(dims)) \(readsFloat32 ? "float32" : "as float64") \
+      floe: plan: \(request.reducer.name) of \(request.variable)(\(dims)) \(readsFloat32 ? "float32" : "as float64") \
       over \(over) -> (\(kept.joined(separator: ", ")))
       floe: plan: \(plan.unitCount) units of \(plan.unitExtent.map(String.init).joined(separator: " x ")) \
       (\(MemorySize.format(sizing.unitBytes))) in \(plan.tileCount) tile(s); \(workers) worker(s); \

@@ -79,7 +79,8 @@ public struct RunSummary: Sendable {
       """
   }
 
-  static func fixed(_ x: Double, _ digits: Int) -> String {
+  /// `x` with `digits` decimals, without Foundation.
+  public static func fixed(_ x: Double, _ digits: Int) -> String {
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     let n = Int((x * scale).rounded())
