@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A first run: makes a sample dataset with `floe gen` on 3 ranks under mpirun and shows it
-# with `floe info`. (The reductions of issue 4 will add a time mean and a climatology.)
+# A first run: makes a sample dataset with `floe gen` on 3 ranks under mpirun, shows it
+# with `floe info`, and computes its time mean on the BSP runtime.
 #   scripts/demo.sh [OUTPUT_DIR]      default: ./demo-output
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +15,7 @@ echo "== mpirun -np 3 floe gen -o $out/tas.nc --shape 730,73,144 --overwrite"
 mpirun -np 3 "${mpirun_flags[@]}" "$floe" gen -o "$out/tas.nc" --shape 730,73,144 --overwrite
 echo "== mpirun -np 3 floe info $out/tas.nc"
 mpirun -np 3 "${mpirun_flags[@]}" "$floe" info "$out/tas.nc"
-echo "demo: the dataset is $out/tas.nc (read it with ncdump -h, xarray, CDO or NCO)"
+echo "== mpirun -np 3 floe reduce $out/tas.nc --var tas --op mean --over time -o $out/tas_mean.nc"
+mpirun -np 3 "${mpirun_flags[@]}" "$floe" reduce "$out/tas.nc" --var tas --op mean --over time \
+  -o "$out/tas_mean.nc" --overwrite
+echo "demo: the dataset is $out/tas.nc, its time mean $out/tas_mean.nc (ncdump, xarray, CDO and NCO read both)"
