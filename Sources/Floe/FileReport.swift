@@ -1,4 +1,5 @@
 public import FloeHDF5
+import FloeRuntime
 
 /// `floe info`'s text: what `ncdump -h` shows, plus how each variable is stored.
 public enum FileReport {
@@ -37,28 +38,13 @@ public enum FileReport {
     let elementSize: Int
     if case .numeric(let t) = v.dataType { elementSize = t.size } else { elementSize = 1 }
     let logical = v.shape.reduce(1, *) * elementSize
-    parts += "; \(bytes(v.storageBytes)) on disk"
+    parts += "; \(Format.bytes(v.storageBytes)) on disk"
     if v.storageBytes > 0 && !v.filters.isEmpty && logical > 0 {
-      parts += " for \(bytes(logical)) (\(ratio(Double(logical) / Double(v.storageBytes)))x)"
+      parts += " for \(Format.bytes(logical)) (\(ratio(Double(logical) / Double(v.storageBytes)))x)"
     }
     if v.layout == .chunked { parts += "; \(v.storedChunks) chunks stored" }
     return parts
   }
 
-  /// Bytes in binary units with one decimal: "31.0 MiB".
-  public static func bytes(_ n: Int) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(n)
-    var unit = 0
-    while value >= 1024 && unit < units.count - 1 {
-      value /= 1024
-      unit += 1
-    }
-    return unit == 0 ? "\(n) B" : "\(ratio(value)) \(units[unit])"
-  }
-
-  private static func ratio(_ x: Double) -> String {
-    let tenths = Int((x * 10).rounded())
-    return "\(tenths / 10).\(tenths % 10)"
-  }
+  private static func ratio(_ x: Double) -> String { Format.decimal(x, 1) }
 }

@@ -31,8 +31,8 @@ for units in [100_000, 1_000_000, 10_000_000] {
     let r = try measure(units: units, workers: workers)
     let pad = { (s: String, n: Int) in s + String(repeating: " ", count: max(0, n - s.count)) }
     print(
-      pad("\(units)", 12) + pad("\(workers)", 9) + pad(RunSummary.fixed(r.plan, 6), 11)
-        + pad(RunSummary.fixed(r.schedule, 6), 24) + pad("\(r.supersteps)", 12)
+      pad("\(units)", 12) + pad("\(workers)", 9) + pad(Format.decimal(r.plan, 6), 11)
+        + pad(Format.decimal(r.schedule, 6), 24) + pad("\(r.supersteps)", 12)
         + MemorySize.format(ProcessStats.peakRSSBytes))
   }
 }

@@ -53,7 +53,7 @@ struct GenCommand: DistributedCommand {
       let seconds = MPI.wallTime() - start
       print(
         "floe gen: wrote \(output): \(variable)(\(dataset.shape.map(String.init).joined(separator: ", "))) "
-          + "float32, \(FileReport.bytes(bytes)) of data in \(String(format3(seconds))) s on \(world.size) rank(s)"
+          + "float32, \(Format.bytes(bytes)) of data in \(Format.decimal(seconds, 3)) s on \(world.size) rank(s)"
       )
     }
   }
@@ -69,11 +69,4 @@ struct Shape: ExpressibleByArgument {
     sizes = parts.map { $0! }
   }
   var defaultValueDescription: String { sizes.map(String.init).joined(separator: ",") }
-}
-
-/// Seconds with three decimals, without Foundation.
-func format3(_ x: Double) -> String {
-  let ms = Int((x * 1000).rounded())
-  let frac = ms % 1000
-  return "\(ms / 1000)." + String(repeating: "0", count: 3 - String(frac).count) + "\(frac)"
 }

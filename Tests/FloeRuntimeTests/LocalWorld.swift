@@ -106,22 +106,7 @@ struct ArraySource: UnitSource {
   func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws {
     if let failOnUnit, start == failOnUnit { throw PlanError("checksum mismatch (simulated)") }
     let out = buffer.bindMemory(to: Float.self)
-    var k = 0
-    var index = [Int](repeating: 0, count: shape.count)
-    let n = count.reduce(1, *)
-    for _ in 0..<n {
-      var linear = 0
-      for d in 0..<shape.count { linear = linear * shape[d] + start[d] + index[d] }
-      out[k] = data[linear]
-      k += 1
-      var d = shape.count - 1
-      while d >= 0 {
-        index[d] += 1
-        if index[d] < count[d] { break }
-        index[d] = 0
-        d -= 1
-      }
-    }
+    forEachElement(of: shape, start: start, count: count) { k, linear in out[k] = data[linear] }
   }
 }
 
@@ -136,21 +121,27 @@ final class MemorySink: ResultSink, @unchecked Sendable {
   }
 
   func write(start: [Int], count: [Int], values tile: [Double]) throws {
-    var index = [Int](repeating: 0, count: shape.count)
-    for v in tile {
-      var linear = 0
-      for d in 0..<shape.count { linear = linear * shape[d] + start[d] + index[d] }
-      values[linear] = v
-      var d = shape.count - 1
-      while d >= 0 {
-        index[d] += 1
-        if index[d] < count[d] { break }
-        index[d] = 0
-        d -= 1
-      }
-    }
+    forEachElement(of: shape, start: start, count: count) { k, linear in values[linear] = tile[k] }
   }
 
   func commit() throws { committed = true }
   func discard() {}
+}
+
+/// Calls `body(k, linear)` for the k-th element, in row-major order, of the block at `start`
+/// of extent `count` in an array of `shape`, with its row-major index in the whole array.
+func forEachElement(of shape: [Int], start: [Int], count: [Int], _ body: (Int, Int) -> Void) {
+  var index = [Int](repeating: 0, count: shape.count)
+  for k in 0..<count.reduce(1, *) {
+    var linear = 0
+    for d in 0..<shape.count { linear = linear * shape[d] + start[d] + index[d] }
+    body(k, linear)
+    var d = shape.count - 1
+    while d >= 0 {
+      index[d] += 1
+      if index[d] < count[d] { break }
+      index[d] = 0
+      d -= 1
+    }
+  }
 }

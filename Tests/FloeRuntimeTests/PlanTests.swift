@@ -17,19 +17,7 @@ final class PlanTests: XCTestCase {
       for u in 0..<plan.unitCount {
         let (start, count) = plan.block(ofUnit: u)
         XCTAssertTrue(count.allSatisfy { $0 > 0 })
-        var index = [Int](repeating: 0, count: shape.count)
-        for _ in 0..<count.reduce(1, *) {
-          var linear = 0
-          for d in 0..<shape.count { linear = linear * shape[d] + start[d] + index[d] }
-          seen[linear] += 1
-          var d = shape.count - 1
-          while d >= 0 {
-            index[d] += 1
-            if index[d] < count[d] { break }
-            index[d] = 0
-            d -= 1
-          }
-        }
+        forEachElement(of: shape, start: start, count: count) { _, linear in seen[linear] += 1 }
         // A unit covers its tile's whole extent along kept dimensions.
         let (tile, _) = plan.locate(unit: u)
         let (outStart, outCount) = plan.outputBlock(ofTile: tile)

@@ -67,11 +67,11 @@ public struct RunSummary: Sendable {
       let v = workers.map(f).sorted()
       return "\(format(v.first ?? 0)) / \(format(v[v.count / 2])) / \(format(v.last ?? 0))"
     }
-    let seconds = { (x: Double) in Self.fixed(x, 3) }
+    let seconds = { (x: Double) in Format.decimal(x, 3) }
     let rate = wallSeconds > 0 ? Double(bytesRead) / wallSeconds / 1e9 : 0
     return """
       floe: done: \(units) units in \(supersteps) supersteps on \(workers.count) worker(s); \
-      \(MemorySize.format(bytesRead)) read in \(seconds(wallSeconds)) s (\(Self.fixed(rate, 2)) GB/s)
+      \(MemorySize.format(bytesRead)) read in \(seconds(wallSeconds)) s (\(Format.decimal(rate, 2)) GB/s)
       floe: per worker (min / median / max): read \(spread({ $0.readSeconds }, seconds)) s, \
       compute \(spread({ $0.computeSeconds }, seconds)) s, exchange \(spread({ $0.exchangeSeconds }, seconds)) s, \
       wait \(spread({ $0.waitSeconds }, seconds)) s, peak RSS \(spread({ Double($0.peakRSSBytes) }, { MemorySize.format(Int($0)) }))
@@ -79,13 +79,4 @@ public struct RunSummary: Sendable {
       """
   }
 
-  /// `x` with `digits` decimals, without Foundation.
-  public static func fixed(_ x: Double, _ digits: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let n = Int((x * scale).rounded())
-    let whole = n / Int(scale)
-    let frac = String(n % Int(scale))
-    return "\(whole)." + String(repeating: "0", count: digits - frac.count) + frac
-  }
 }
