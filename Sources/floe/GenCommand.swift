@@ -8,10 +8,7 @@ struct GenCommand: DistributedCommand {
     commandName: "gen",
     abstract: "Write a synthetic CF dataset tas(time, lat, lon), in parallel.",
     discussion: """
-      float32 near-surface air temperature in K with a latitude gradient, a seasonal cycle
-      and noise; daily time in "days since 2000-01-01" (standard calendar); lat -90..90
-      degrees_north, lon 0..360 degrees_east. A fraction of points is missing (_FillValue
-      1e20). The data bytes are the same for any number of ranks and the same seed.
+      float32 near-surface air temperature in K with a latitude gradient, a seasonal cycle and noise; daily time in "days since 2000-01-01" (standard calendar); lat -90..90 degrees_north, lon 0..360 degrees_east. A fraction of points is missing (_FillValue 1e20). The data bytes are the same for any number of ranks and the same seed.
       """
   )
 

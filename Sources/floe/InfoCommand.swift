@@ -9,8 +9,7 @@ struct InfoCommand: DistributedCommand {
     commandName: "info",
     abstract: "Show dimensions, variables, attributes and storage of netCDF-4 / HDF5 files.",
     discussion: """
-      Prints what `ncdump -h` shows, plus how each variable is stored: layout, chunk shape,
-      filters, bytes on disk and chunks stored. Under mpirun only rank 0 reads and prints.
+      Prints what `ncdump -h` shows, plus how each variable is stored: layout, chunk shape, filters, bytes on disk and chunks stored. Under mpirun only rank 0 reads and prints.
       """
   )
 

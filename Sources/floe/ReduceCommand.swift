@@ -9,13 +9,13 @@ struct ReduceCommand: DistributedCommand {
     commandName: "reduce",
     abstract: "Reduce a variable over dimensions on the BSP runtime (time mean, std, ...).",
     discussion: """
-      Rank 0 plans and schedules; every other rank reads units of the input through parallel
-      HDF5 and reduces them. The output is byte-identical for any number of ranks and any
-      --memory-per-rank. Values equal to the variable's _FillValue or missing_value, and NaN,
-      are skipped; a point with no valid value is the fill value in the output. float32 data
-      accumulates in float64 and is written as float32.
-      OP: mean sum min max count var std (var and std divide by n).
-      The plan and the run summary go to standard error.
+      Rank 0 plans and schedules; every other rank reads units of the input through parallel HDF5 and reduces them. The output is byte-identical for any number of ranks and any --memory-per-rank. The plan and the run summary go to standard error.
+
+      OP: mean sum min max count var std. var and std divide by n. float32 data accumulates in float64 and is written as float32.
+
+      Dimensions are named as in the file, or by CF axis: time, lat, lon and lev find the dimension whose coordinate variable says so by its axis, standard_name or units, so --over time finds TIME and --over lat finds COADSY. Without --over, the record (unlimited) dimension is reduced.
+
+      _FillValue, missing_value, valid_min, valid_max and valid_range mask values (compared in the stored type); scale_factor and add_offset unpack them. A point with no valid value is the fill value in the output.
       """
   )
 
@@ -30,6 +30,9 @@ struct ReduceCommand: DistributedCommand {
 
   @Option(help: "Dimensions to reduce, comma-separated (default: the record dimension).")
   var over: String?
+
+  @Option(help: "Weights for --op mean or sum: coslat (cos(latitude), or zone areas from the latitude's bounds).")
+  var weights: WeightKind?
 
   @Option(name: .shortAndLong, help: "The file to write.")
   var output: String
@@ -54,7 +57,9 @@ struct ReduceCommand: DistributedCommand {
       input: input, variable: variable, statistic: Statistic(name: op)!,
       over: over?.split(separator: ",").map(String.init), output: output,
       memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
-      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "), weights: weights)
     _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
   }
 }
+
+extension WeightKind: ExpressibleByArgument {}

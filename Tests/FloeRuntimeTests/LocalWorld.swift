@@ -98,7 +98,7 @@ struct ArraySource: UnitSource {
   let data: [Float]
   let shape: [Int]
   var readsFloat32: Bool { true }
-  var missing: MissingValues { MissingValues([Double(Float(1e20))]) }
+  var decoding: CFDecoding { CFDecoding(missing: [Double(Float(1e20))]) }
   var dimensionNames: [String] { (0..<shape.count).map { "d\($0)" } }
   var description: String { "the test array" }
   var failOnUnit: [Int]? = nil

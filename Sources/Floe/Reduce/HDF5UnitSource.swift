@@ -22,7 +22,7 @@ final class HDF5UnitSource: UnitSource {
   }
 
   var readsFloat32: Bool { setup.readsFloat32 }
-  var missing: MissingValues { MissingValues(setup.missing) }
+  var decoding: CFDecoding { setup.decoding }
   var dimensionNames: [String] { setup.dimensionNames }
   var description: String { "'\(dataset.name)' in \(path)" }
 

@@ -21,8 +21,9 @@ final class NetCDFResultSink: ResultSink {
   init(request: ReduceRequest, setup: ReductionSetup, source: HDF5UnitSource) throws {
     self.request = request
     temporary = request.output + ".floe-partial"
-    outputType = setup.readsFloat32 ? .float32 : .float64
-    let inputFill = try source.dataset.attribute("_FillValue")?.doubles?.first
+    outputType = setup.writesFloat32 ? .float32 : .float64
+    // A packed variable's fill value is in packed units; the unpacked output takes netCDF's.
+    let inputFill = setup.decoding.isPacked ? nil : try source.dataset.attribute("_FillValue")?.doubles?.first
     fill = inputFill ?? (outputType == .float32 ? Self.defaultFloatFill : Self.defaultDoubleFill)
 
     let out = try File.create(temporary, overwrite: true)

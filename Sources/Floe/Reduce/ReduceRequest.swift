@@ -13,13 +13,16 @@ public struct ReduceRequest: Sendable {
   public var overwrite: Bool
   /// The command line, for the output's `history`.
   public var commandLine: String
+  /// Weights for a weighted mean or sum (`--weights`).
+  public var weights: WeightKind?
   /// A reducer of your own instead of `statistic`'s.
   public var customReducer: (any Reducer)?
 
-  /// The reducer that runs.
-  public var reducer: any Reducer { customReducer ?? statistic.reducer }
-  /// The CF `cell_methods` word for the result.
-  public var cellMethod: String { customReducer?.name ?? statistic.cellMethod }
+  /// The CF `cell_methods` words for the result.
+  public var cellMethod: String {
+    if let customReducer { return customReducer.name }
+    return statistic.cellMethod + (weights != nil ? " (area-weighted)" : "")
+  }
 
   /// Floe's default `--memory-per-rank`.
   public static let defaultMemory = MemorySize(bytes: 1 << 30)
@@ -27,8 +30,9 @@ public struct ReduceRequest: Sendable {
   public init(
     input: String, variable: String, statistic: Statistic, over: [String]? = nil, output: String,
     memoryPerRank: MemorySize = defaultMemory, overwrite: Bool = false, commandLine: String = "",
-    customReducer: (any Reducer)? = nil
+    weights: WeightKind? = nil, customReducer: (any Reducer)? = nil
   ) {
+    self.weights = weights
     self.customReducer = customReducer
     self.input = input
     self.variable = variable
@@ -48,12 +52,27 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   public var dimensionNames: [String]
   public var reduced: [Bool]
   public var chunks: [Int]?
+  /// float32 data that needs no unpacking is read as float32; everything else as float64.
   public var readsFloat32: Bool
-  public var missing: [Double]
+  /// Whether the output is float32 (float32 data, or data packed with a float32 scale_factor).
+  public var writesFloat32: Bool
+  public var decoding: CFDecoding
   public var targetUnitElements: Int
   public var workers: Int
   public var budgetBytes: Int
   public var fieldsPerPoint: Int
+  /// Weights along one dimension, for a weighted statistic.
+  public var weights: [Double]?
+  public var weightAxis: Int?
+
+  /// The reducer every rank runs: yours, a weighted one, or the statistic's.
+  public func reducer(for request: ReduceRequest) -> any Reducer {
+    if let custom = request.customReducer { return custom }
+    if let weights, let weightAxis {
+      return WeightedSumReducer(weights: weights, axis: weightAxis, mean: request.statistic == .mean)
+    }
+    return request.statistic.reducer
+  }
 
   public var plan: ReductionPlan {
     ReductionPlan(shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: targetUnitElements)

@@ -20,7 +20,7 @@ public enum Reduction {
     }
     let bytes = try world.broadcastArray(encoded ?? [], root: 0)
     let setup = try JSONDecoder().decode(ReductionSetup.self, from: Data(bytes))
-    let job = ReductionJob(plan: setup.plan, sizing: try setup.sizing(), reducer: request.reducer)
+    let job = ReductionJob(plan: setup.plan, sizing: try setup.sizing(), reducer: setup.reducer(for: request))
 
     // Workers read together through MPI-IO; rank 0 (when there are workers) does not read.
     let readers = try world.split(color: world.rank == 0 && world.size > 1 ? 0 : 1, key: world.rank)

@@ -23,38 +23,69 @@ extension ReductionSetup {
     if let empty = dataset.shape.firstIndex(of: 0) {
       throw ReduceError("\(what) has no data: dimension '\(names[empty])' has length 0")
     }
+    let axes = try Axis.axes(ofDimensions: names, in: file)
+    let described = zip(names, axes).map { $0 + ($1.map { " (\($0))" } ?? "") }.joined(separator: ", ")
+    // A dimension by its name, else by the CF axis a name stands for (time, lat, lon, lev).
+    func dimension(_ name: String, for option: String) throws -> Int {
+      if let index = names.firstIndex(of: name) { return index }
+      if let axis = Axis(alias: name) {
+        let matches = axes.indices.filter { axes[$0] == axis }
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 {
+          throw ReduceError("\(what): '\(name)' in \(option) could mean \(matches.map { names[$0] }.joined(separator: " or ")); name one")
+        }
+      }
+      throw ReduceError("\(what) has no dimension '\(name)' to reduce over; its dimensions are \(described)")
+    }
     var reduced = [Bool](repeating: false, count: names.count)
     if let over = request.over {
       for name in over {
-        guard let axis = names.firstIndex(of: name) else {
-          throw ReduceError(
-            "\(what) has no dimension '\(name)' to reduce over; its dimensions are \(names.joined(separator: ", "))")
-        }
-        guard !reduced[axis] else { throw ReduceError("dimension '\(name)' is named twice in --over") }
+        let axis = try dimension(name, for: "--over")
+        guard !reduced[axis] else { throw ReduceError("dimension '\(names[axis])' is named twice in --over") }
         reduced[axis] = true
       }
     } else {
-      reduced[dataset.maxShape.firstIndex(where: { $0 == nil }) ?? 0] = true
+      // The record dimension, as ncra does; else the time axis; else the first.
+      let record = dataset.maxShape.firstIndex(where: { $0 == nil }) ?? axes.firstIndex(of: .time) ?? 0
+      reduced[record] = true
     }
 
-    var missing: [Double] = []
-    for attribute in ["_FillValue", "missing_value"] {
-      if case .numbers(let n)? = try dataset.attribute(attribute) { missing += n.doubles }
+    var weights: [Double]?
+    var weightAxis: Int?
+    if let kind = request.weights, request.customReducer == nil {
+      guard request.statistic == .mean || request.statistic == .sum else {
+        throw ReduceError("--weights applies to --op mean and sum, not \(request.statistic)")
+      }
+      guard let latitude = axes.firstIndex(of: .latitude) else {
+        throw ReduceError(
+          "--weights \(kind.rawValue) needs a latitude dimension (a coordinate variable with axis Y, "
+            + "standard_name latitude or units degrees_north) in \(what); its dimensions are \(described)")
+      }
+      weights = try kind.latitudeWeights(dimension: names[latitude], in: file)
+      weightAxis = latitude
+    }
+
+    let decoding = try CFDecoding.read(from: dataset)
+    let readsFloat32 = type == .float32 && !decoding.isPacked
+    var writesFloat32 = readsFloat32
+    if decoding.isPacked, case .numbers(let scale)? = try dataset.attribute("scale_factor") ?? dataset.attribute("add_offset") {
+      writesFloat32 = scale.elementType == .float32  // CF: the unpacked type is the scale's type
     }
 
     try checkOutput(request)
-    let elementSize = type == .float32 ? 4 : 8
+    let elementSize = readsFloat32 ? 4 : 8
     // Units depend on the data's layout and nothing else (not the ranks, not the budget):
     // they fix the merge tree, and so the bits of the result. At least 1 MiB, and at least
     // eight values per output point, so that partials stay small next to the data.
     let chunks = dataset.chunkShape ?? dataset.shape.enumerated().map { $0.offset == 0 ? 1 : $0.element }
     let tilePoints = zip(chunks, reduced).reduce(1) { $0 * ($1.1 ? 1 : $1.0) }
     let targetUnitElements = Swift.max((1 << 20) / elementSize, 8 * tilePoints)
-    let setup = ReductionSetup(
+    var setup = ReductionSetup(
       shape: dataset.shape, dimensionNames: names, reduced: reduced, chunks: dataset.chunkShape,
-      readsFloat32: type == .float32, missing: missing,
+      readsFloat32: readsFloat32, writesFloat32: writesFloat32, decoding: decoding,
       targetUnitElements: targetUnitElements, workers: workers,
-      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: request.reducer.fieldsPerPoint)
+      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights, weightAxis: weightAxis)
+    setup.fieldsPerPoint = setup.reducer(for: request).fieldsPerPoint
     _ = try setup.sizing()
     return setup
   }
@@ -82,7 +113,7 @@ extension ReductionSetup {
     let kept = zip(zip(dimensionNames, shape), reduced).filter { !$0.1 }.map { "\($0.0.0) \($0.0.1)" }
     let over = zip(dimensionNames, reduced).filter { $0.1 }.map(\.0).joined(separator: ", ")
     return """
-      floe: plan: \(request.reducer.name) of \(request.variable)(\(dims)) \(readsFloat32 ? "float32" : "as float64") \
+      floe: plan: \(reducer(for: request).name)\(weights != nil ? " (weighted)" : "") of \(request.variable)(\(dims)) \(readsFloat32 ? "float32" : "as float64") \
       over \(over) -> (\(kept.joined(separator: ", ")))
       floe: plan: \(plan.unitCount) units of \(plan.unitExtent.map(String.init).joined(separator: " x ")) \
       (\(MemorySize.format(sizing.unitBytes))) in \(plan.tileCount) tile(s); \(workers) worker(s); \

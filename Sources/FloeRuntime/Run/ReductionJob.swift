@@ -118,7 +118,7 @@ public struct ReductionJob: Sendable {
 struct UnopenedSource: UnitSource {
   let error: String
   var readsFloat32: Bool { true }
-  var missing: MissingValues { MissingValues() }
+  var decoding: CFDecoding { CFDecoding() }
   var dimensionNames: [String] { [] }
   var description: String { "the input" }
   func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws {

@@ -4,8 +4,8 @@ public import FloeKernels
 public protocol UnitSource {
   /// Whether reads are float32 (else float64).
   var readsFloat32: Bool { get }
-  /// The variable's missing values, in its own type.
-  var missing: MissingValues { get }
+  /// How stored values become physical ones (missing values, valid range, unpacking).
+  var decoding: CFDecoding { get }
   /// Dimension names, for messages.
   var dimensionNames: [String] { get }
   /// "'tas' in /path/file.nc", for messages.

@@ -83,15 +83,22 @@ public final class Worker {
     }
     let computeStart = ProcessStats.now()
     report.readSeconds = computeStart - readStart
+    let decoding = source.decoding
     for (i, u) in range.enumerated() {
       let (start, count) = plan.block(ofUnit: u)
       let n = count.reduce(1, *)
       let base = buffer.baseAddress! + offsets[i]
-      let values: Block.Values =
-        source.readsFloat32
-        ? .float32(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: n))
-        : .float64(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Double.self), count: n))
-      let block = Block(values: values, shape: count, start: start, reduced: plan.reduced, missing: source.missing)
+      let values: Block.Values
+      if source.readsFloat32 {
+        let typed = UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: n)
+        if decoding.needsPass { decoding.decode(typed) }
+        values = .float32(UnsafeBufferPointer(typed))
+      } else {
+        let typed = UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: Double.self), count: n)
+        if decoding.needsPass { decoding.decode(typed) }
+        values = .float64(UnsafeBufferPointer(typed))
+      }
+      let block = Block(values: values, shape: count, start: start, reduced: plan.reduced, missing: decoding.kernelMissing)
       var partial = reducer.makePartial(points: block.points)
       reducer.accumulate(block, into: &partial)
       let (tile, local) = plan.locate(unit: u)

@@ -1,0 +1,115 @@
+import Floe
+import FloeHDF5
+import Foundation
+import XCTest
+
+/// `floe reduce`'s CF semantics on files netCDF-C wrote: axes found by their attributes,
+/// packed data unpacked, valid ranges masking, cos-latitude weights. Values by hand.
+final class ReduceNetCDFTests: FixtureTestCase {
+  func reduce(_ input: String, _ variable: String, _ statistic: Statistic, over: [String]?, weights: WeightKind? = nil) throws -> String {
+    let world = try MPI.initialize()
+    let output = directory.appendingPathComponent("out-\(UUID().uuidString).nc").path
+    let request = ReduceRequest(
+      input: input, variable: variable, statistic: statistic, over: over, output: output, weights: weights)
+    _ = try Reduction.run(request, world: world) { _ in }
+    return output
+  }
+
+  func testPackedShortsOverTimeFoundByItsAxis() throws {
+    let input = try NetCDFFixtures.make("packed_unlimited", in: directory)
+    // "time" is the dimension TIME, whose coordinate has axis = "T".
+    let output = try reduce(input, "SST", .mean, over: ["time"])
+    let records: [[Int16]] = [
+      [100, 101, 102, 103, 104, 110, -32767, 112, 113, 114, 120, 121, 122, 123, 124],
+      [200, 201, 202, 203, 204, 210, 211, 212, 213, 214, 220, 221, 222, -32767, 224],
+      [300, 301, 302, 303, 304, 310, 311, 312, 313, 314, 320, 321, 322, 323, 324],
+      [-400, -401, -402, -403, -404, -410, -411, -412, -413, -414, -420, -421, -422, -423, -424],
+    ]
+    // CF: mask in packed units, then value * scale_factor + add_offset (float32 attributes).
+    let scale = Double(Float(0.01))
+    let offset = Double(Float(273.15))
+    let file = try File.open(output)
+    let sst = try file.dataset("SST")
+    XCTAssertEqual(sst.dataType, .numeric(.float32), "the unpacked type is scale_factor's type")
+    XCTAssertEqual(try sst.dimensionNames(), ["COADSY", "COADSX"])
+    let got: [Float] = try sst.readAll()
+    for p in 0..<15 {
+      let valid = records.map { $0[p] }.filter { $0 != -32767 }.map { Double($0) * scale + offset }
+      XCTAssertEqual(Double(got[p]), valid.reduce(0, +) / Double(valid.count), accuracy: 1e-4, "point \(p)")
+    }
+    XCTAssertNil(try sst.attribute("scale_factor"))
+    XCTAssertNil(try sst.attribute("valid_range"))
+    XCTAssertEqual(try sst.attribute("units"), .text("K"))
+    XCTAssertEqual(try sst.attribute("cell_methods"), .text("TIME: mean"))
+    XCTAssertEqual(try file.dataset("COADSX").readAll(Double.self), [20, 22, 24, 26, 28])
+  }
+
+  func testLatitudeFoundByItsUnits() throws {
+    let input = try NetCDFFixtures.make("packed_unlimited", in: directory)
+    // COADSY has units degrees_north and no axis attribute.
+    let output = try reduce(input, "SST", .max, over: ["lat"])
+    let sst = try File.open(output).dataset("SST")
+    XCTAssertEqual(try sst.dimensionNames(), ["TIME", "COADSX"])
+    let got: [Float] = try sst.readAll()
+    XCTAssertEqual(Double(got[0]), 120 * Double(Float(0.01)) + Double(Float(273.15)), accuracy: 1e-4)
+  }
+
+  func testValidMinAndMaxMask() throws {
+    let input = try NetCDFFixtures.make("valid_range", in: directory)
+    let output = try reduce(input, "v", .mean, over: nil)  // the time axis (no unlimited dimension)
+    let got: [Float] = try File.open(output).dataset("v").readAll()
+    XCTAssertEqual(got, [(250 + 260 + 270) / 3, (290 + 280) / 2])
+    let count = try reduce(input, "v", .count, over: ["time"])
+    XCTAssertEqual(try File.open(count).dataset("v").readAll(Float.self), [3, 2])
+  }
+
+  func testCoslatWeightsFromLatitudeBounds() throws {
+    let input = try NetCDFFixtures.make("lat_bounds", in: directory)
+    let output = try reduce(input, "v", .mean, over: ["lat", "lon"], weights: .coslat)
+    // Zone areas: sin(-30) - sin(-90) = 0.5, sin(30) - sin(-30) = 1, sin(90) - sin(30) = 0.5.
+    let w: [Double] = [0.5, 1, 0.5]
+    let sum0: Double = w[0] * 3 + w[1] * 7 + w[2] * 11
+    let step0: Double = sum0 / 4  // weights 0.5 + 0.5 + 1 + 1 + 0.5 + 0.5
+    let sum1: Double = w[0] * 10 + w[1] * 70 + w[2] * 110
+    let step1: Double = sum1 / 3.5  // the missing value weighs nothing: 0.5 + 1 + 1 + 0.5 + 0.5
+    let v = try File.open(output).dataset("v")
+    let got: [Float] = try v.readAll()
+    XCTAssertEqual(Double(got[0]), step0, accuracy: 1e-6)
+    XCTAssertEqual(Double(got[1]), step1, accuracy: 1e-6)
+    XCTAssertEqual(try v.attribute("cell_methods"), .text("y: x: mean (area-weighted)"))
+  }
+
+  func testCoslatWeightsOnAGeneratedGridMatchASerialReference() throws {
+    let world = try MPI.initialize()
+    let input = directory.appendingPathComponent("gen.nc").path
+    try SyntheticDataset(shape: [5, 19, 36], chunks: [2, 7, 36], seed: 4, fillFraction: 0.2)
+      .write(to: input, communicator: world, overwrite: false)
+    let output = try reduce(input, "tas", .mean, over: ["lat", "lon"], weights: .coslat)
+    let data: [Float] = try File.open(input).dataset("tas").readAll()
+    let got: [Float] = try File.open(output).dataset("tas").readAll()
+    for t in 0..<5 {
+      var sum = 0.0
+      var weight = 0.0
+      for j in 0..<19 {
+        let w = cos((-90 + 10 * Double(j)) * .pi / 180)
+        for i in 0..<36 where data[(t * 19 + j) * 36 + i] != 1e20 {
+          sum += w * Double(data[(t * 19 + j) * 36 + i])
+          weight += w
+        }
+      }
+      XCTAssertEqual(Double(got[t]), sum / weight, accuracy: 1e-4, "step \(t)")
+    }
+  }
+
+  func testWeightsWithoutALatitudeAreAnErrorNotEqualWeights() throws {
+    let input = try NetCDFFixtures.make("deflate_4d", in: directory)
+    XCTAssertThrowsError(try reduce(input, "ta", .mean, over: ["y", "x"], weights: .coslat)) { error in
+      let text = String(describing: error)
+      XCTAssertTrue(text.contains("--weights coslat needs a latitude dimension"), text)
+      XCTAssertTrue(text.contains("'ta'"), text)
+    }
+    XCTAssertThrowsError(try reduce(input, "ta", .max, over: ["y"], weights: .coslat)) { error in
+      XCTAssertTrue(String(describing: error).contains("--weights applies to --op mean and sum"), "\(error)")
+    }
+  }
+}
