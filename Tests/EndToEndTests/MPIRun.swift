@@ -87,9 +87,7 @@ enum MPIRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    if !environment.isEmpty {
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    }
+    process.environment = launchEnvironment.merging(environment) { $1 }
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
     process.standardInput = FileHandle.nullDevice
@@ -112,6 +110,19 @@ enum MPIRun {
       stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
       timedOut: timedOut)
+  }
+
+  /// This process's environment without what an in-process MPI singleton (another test's
+  /// `MPI.initialize`) leaves in it: a child `mpirun` that inherited those would take itself
+  /// for a process of that singleton's job and fail. A user's own OMPI_MCA_* settings stay.
+  static var launchEnvironment: [String: String] {
+    let singletonKeys: Set<String> = [
+      "OMPI_APP_CTX_NUM_PROCS", "OMPI_MCA_ess", "OMPI_MCA_pmix", "HFI_NO_BACKTRACE", "IPATH_NO_BACKTRACE",
+    ]
+    return ProcessInfo.processInfo.environment.filter { key, _ in
+      !(key.hasPrefix("PMIX_") || key.hasPrefix("ORTE_") || key.hasPrefix("OMPI_MCA_orte_")
+        || singletonKeys.contains(key))
+    }
   }
 
   /// A fresh folder for one test's files.

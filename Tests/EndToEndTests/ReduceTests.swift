@@ -116,7 +116,7 @@ final class ReduceTests: ScratchTestCase {
     let cases: [([String], String)] = [
       (["--var", "pr", "--op", "mean", "-o", out], "no variable 'pr'; the file has: time, lat, lon, tas"),
       (["--var", "tas", "--op", "mean", "--over", "height", "-o", out],
-       "has no dimension 'height' to reduce over; its dimensions are time, lat, lon"),
+       "has no dimension 'height' to reduce over; its dimensions are time (axis T), lat (axis Y), lon (axis X)"),
       (["--var", "tas", "--op", "mean", "-o", out, "--memory-per-rank", "1KiB"], "cannot hold one unit"),
       (["--var", "tas", "--op", "mean", "-o", exists], "the output exists already (use --overwrite to replace it)"),
       (["--var", "tas", "--op", "mean", "-o", directory.appendingPathComponent("no/such/dir/out.nc").path], "does not exist"),

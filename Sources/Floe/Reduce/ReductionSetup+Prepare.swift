@@ -24,7 +24,7 @@ extension ReductionSetup {
       throw ReduceError("\(what) has no data: dimension '\(names[empty])' has length 0")
     }
     let axes = try Axis.axes(ofDimensions: names, in: file)
-    let described = zip(names, axes).map { $0 + ($1.map { " (\($0))" } ?? "") }.joined(separator: ", ")
+    let described = zip(names, axes).map { $0 + ($1.map { " (axis \($0.rawValue))" } ?? "") }.joined(separator: ", ")
     // A dimension by its name, else by the CF axis a name stands for (time, lat, lon, lev).
     func dimension(_ name: String, for option: String) throws -> Int {
       if let index = names.firstIndex(of: name) { return index }
