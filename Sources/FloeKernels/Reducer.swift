@@ -23,17 +23,21 @@ public protocol Reducer: Sendable {
   var name: String { get }
   /// Doubles of state per output point.
   var fieldsPerPoint: Int { get }
+  /// For a grouped reduction (a monthly climatology), the number of groups: the result has
+  /// one value per group and point, along a new leading output dimension. nil otherwise.
+  var groups: Int? { get }
   /// A fresh partial for `points` output points. The default is all zeros.
   func makePartial(points: Int) -> Partial
   /// Folds one unit's block into `partial`, which is fresh.
   func accumulate(_ block: Block, into partial: inout Partial)
   /// Folds `right` (later units) into `left` (earlier units).
   func merge(_ right: Partial, into left: inout Partial)
-  /// Writes each point's result into `output`; NaN marks a point with no valid input,
-  /// which the output file stores as its fill value.
+  /// Writes each point's result into `output` (group-major for a grouped reduction); NaN
+  /// marks a point with no valid input, which the output file stores as its fill value.
   func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>)
 }
 
 extension Reducer {
   public func makePartial(points: Int) -> Partial { Partial(points: points, fields: fieldsPerPoint) }
+  public var groups: Int? { nil }
 }

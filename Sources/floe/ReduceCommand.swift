@@ -34,6 +34,12 @@ struct ReduceCommand: DistributedCommand {
   @Option(help: "Weights for --op mean or sum: coslat (cos(latitude), or zone areas from the latitude's bounds).")
   var weights: WeightKind?
 
+  @Option(help: "Group time steps: time.month or time.season (climatologies), time.year, time.day.")
+  var by: String?
+
+  @Option(help: "Periods of each year: time=1D (daily), time=1M (monthly), time=1Y (yearly).")
+  var resample: String?
+
   @Option(name: .shortAndLong, help: "The file to write.")
   var output: String
 
@@ -47,6 +53,13 @@ struct ReduceCommand: DistributedCommand {
     guard Statistic(name: op) != nil else {
       throw ValidationError("unknown --op '\(op)'; use one of: mean sum min max count var std")
     }
+    if let by, TimeGrouping(by: by) == nil {
+      throw ValidationError("unknown --by '\(by)'; use time.month, time.season, time.year or time.day")
+    }
+    if let resample, TimeGrouping(resample: resample) == nil {
+      throw ValidationError("unknown --resample '\(resample)'; use time=1D, time=1M or time=1Y")
+    }
+    if by != nil && resample != nil { throw ValidationError("give --by or --resample, not both") }
     guard let size = MemorySize(memoryPerRank), size.bytes > 0 else {
       throw ValidationError("--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
     }
@@ -57,7 +70,8 @@ struct ReduceCommand: DistributedCommand {
       input: input, variable: variable, statistic: Statistic(name: op)!,
       over: over?.split(separator: ",").map(String.init), output: output,
       memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
-      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "), weights: weights)
+      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "), weights: weights,
+      grouping: by.flatMap(TimeGrouping.init(by:)) ?? resample.flatMap(TimeGrouping.init(resample:)))
     _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
   }
 }

@@ -55,6 +55,25 @@ final class ReduceTests: ScratchTestCase {
     }
   }
 
+  func testAMonthlyClimatologyHasTheSameBytesForAnyRankCountAndBudget() throws {
+    let input = try makeInput()
+    var reference: [Float]?
+    for np in MPIRun.ranks {
+      for budget in ["3MiB", "1GiB"] {
+        let out = directory.appendingPathComponent("ymon-\(np)-\(budget).nc").path
+        let result = try MPIRun.mpirun(
+          np, "floe", ["reduce", input, "--var", "tas", "--op", "mean", "--by", "time.month", "-o", out, "--memory-per-rank", budget])
+        XCTAssertSucceeded(result, "ymonmean on \(np) ranks with \(budget)")
+        let got = try values(out)
+        XCTAssertEqual(got.count, 12 * 600)
+        if let reference { XCTAssertEqual(got.map(\.bitPattern), reference.map(\.bitPattern), "np=\(np) \(budget)") } else { reference = got }
+      }
+    }
+    let header = try MPIRun.run("/usr/bin/env", ["ncdump", "-h", directory.appendingPathComponent("ymon-1-3MiB.nc").path], timeout: 30)
+    XCTAssertTrue(header.stdout.contains("time:climatology = \"climatology_bounds\" ;"), header.stdout)
+    XCTAssertTrue(header.stdout.contains("double climatology_bounds(time, bnds) ;"), header.stdout)
+  }
+
   func testPeakMemoryStaysWithinTheBudgetOnAFileEightTimesLarger() throws {
     // 260 MB of data, a 24 MiB budget; Floe's fixed overhead (Swift, MPI, HDF5 and the
     // executable itself) is stated as 96 MiB per rank.

@@ -28,6 +28,11 @@ final class NetCDFResultSink: ResultSink {
 
     let out = try File.create(temporary, overwrite: true)
     var keptNames: [String] = []
+    if let groups = setup.groups {
+      let time = setup.dimensionNames[0]
+      keptNames.append(time)
+      try Self.writeGroupTimes(groups, name: time, from: source.file, to: out)
+    }
     for (axis, name) in setup.dimensionNames.enumerated() where !setup.reduced[axis] {
       keptNames.append(name)
       try Self.copyDimension(name, length: setup.shape[axis], from: source.file, to: out)
@@ -48,9 +53,9 @@ final class NetCDFResultSink: ResultSink {
       try variable.setAttribute(
         "missing_value", .numbers(outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
     }
-    let over = zip(setup.dimensionNames, setup.reduced).filter { $0.1 }.map { "\($0.0):" }.joined(separator: " ")
     let previous = try source.dataset.attribute("cell_methods")?.string.map { $0 + " " } ?? ""
-    try variable.setAttribute("cell_methods", .text(previous + "\(over) \(request.cellMethod)"))
+    try variable.setAttribute(
+      "cell_methods", .text(previous + Self.cellMethods(setup, method: request.cellMethod)))
     switch request.customReducer == nil ? request.statistic : nil {
     case .count?:
       try variable.setAttribute("units", .text("1"))
@@ -66,6 +71,34 @@ final class NetCDFResultSink: ResultSink {
     let history = try source.file.attribute("history")?.string.map { "\n" + $0 } ?? ""
     try out.setAttribute("history", .text("\(stamp): \(request.commandLine)" + history))
     output = OpenFile(consume out)
+  }
+
+  /// CF `cell_methods` for what was reduced: "time: mean", "lat: lon: mean (area-weighted)",
+  /// or for a climatology "time: mean within years time: mean over years" (CF 7.4).
+  static func cellMethods(_ setup: ReductionSetup, method: String) -> String {
+    let reduced = zip(setup.dimensionNames, setup.reduced).filter { $0.1 }.map(\.0)
+    guard let groups = setup.groups, groups.grouping.isClimatology else {
+      return reduced.map { "\($0):" }.joined(separator: " ") + " \(method)"
+    }
+    let time = setup.dimensionNames[0]
+    let others = reduced.filter { $0 != time }.map { "\($0):" }.joined(separator: " ")
+    return (others.isEmpty ? "" : "\(others) \(method) ") + "\(time): \(method) within years \(time): \(method) over years"
+  }
+
+  /// The grouped time dimension: one step per group, with its bounds (`time_bnds`) or, for
+  /// a climatology, its climatology bounds, and the input time's units and calendar.
+  static func writeGroupTimes(_ groups: GroupSpec, name: String, from input: borrowing File, to out: borrowing File) throws {
+    let time = try out.createDimension(name, length: groups.count, coordinate: .float64)
+    try time.writeAll(groups.times)
+    let coordinate = try input.dataset(name)
+    for attribute in try coordinate.attributes() where !["bounds", "climatology"].contains(attribute.name) {
+      try time.setAttribute(attribute.name, attribute.value)
+    }
+    if !out.hasDataset("bnds") { try out.createDimension("bnds", length: 2) }
+    let boundsName = groups.grouping.isClimatology ? "climatology_bounds" : "\(name)_bnds"
+    let bounds = try out.createVariable(boundsName, type: .float64, dimensions: [name, "bnds"])
+    try bounds.writeAll(groups.bounds)
+    try time.setAttribute(groups.grouping.isClimatology ? "climatology" : "bounds", .text(boundsName))
   }
 
   /// A kept dimension, with its coordinate variable's values and attributes if it has one.

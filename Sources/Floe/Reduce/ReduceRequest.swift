@@ -15,6 +15,8 @@ public struct ReduceRequest: Sendable {
   public var commandLine: String
   /// Weights for a weighted mean or sum (`--weights`).
   public var weights: WeightKind?
+  /// Groups of time steps (`--by`, `--resample`): one result per group.
+  public var grouping: TimeGrouping?
   /// A reducer of your own instead of `statistic`'s.
   public var customReducer: (any Reducer)?
 
@@ -30,9 +32,10 @@ public struct ReduceRequest: Sendable {
   public init(
     input: String, variable: String, statistic: Statistic, over: [String]? = nil, output: String,
     memoryPerRank: MemorySize = defaultMemory, overwrite: Bool = false, commandLine: String = "",
-    weights: WeightKind? = nil, customReducer: (any Reducer)? = nil
+    weights: WeightKind? = nil, grouping: TimeGrouping? = nil, customReducer: (any Reducer)? = nil
   ) {
     self.weights = weights
+    self.grouping = grouping
     self.customReducer = customReducer
     self.input = input
     self.variable = variable
@@ -64,14 +67,21 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   /// Weights along one dimension, for a weighted statistic.
   public var weights: [Double]?
   public var weightAxis: Int?
+  /// Groups along the first dimension (time), for `--by` and `--resample`.
+  public var groups: GroupSpec?
 
   /// The reducer every rank runs: yours, a weighted one, or the statistic's.
   public func reducer(for request: ReduceRequest) -> any Reducer {
-    if let custom = request.customReducer { return custom }
-    if let weights, let weightAxis {
-      return WeightedSumReducer(weights: weights, axis: weightAxis, mean: request.statistic == .mean)
+    let base: any Reducer
+    if let custom = request.customReducer {
+      base = custom
+    } else if let weights, let weightAxis {
+      base = WeightedSumReducer(weights: weights, axis: weightAxis, mean: request.statistic == .mean)
+    } else {
+      base = request.statistic.reducer
     }
-    return request.statistic.reducer
+    guard let groups else { return base }
+    return GroupedReducer(base: base, groupOfIndex: groups.index, groupCount: groups.count)
   }
 
   public var plan: ReductionPlan {

@@ -38,13 +38,33 @@ extension ReductionSetup {
       throw ReduceError("\(what) has no dimension '\(name)' to reduce over; its dimensions are \(described)")
     }
     var reduced = [Bool](repeating: false, count: names.count)
+    var groups: GroupSpec?
+    if let grouping = request.grouping {
+      let time = try dimension("time", for: "--by/--resample")
+      guard time == 0 else {
+        throw ReduceError("\(what): grouping by time needs time as the first dimension; it is dimension \(time + 1) ('\(names[time])')")
+      }
+      guard file.hasDataset(names[time]) else {
+        throw ReduceError("\(what): dimension '\(names[time])' has no coordinate variable to group by")
+      }
+      let coordinate = try file.dataset(names[time])
+      guard let units = try coordinate.attribute("units")?.string else {
+        throw ReduceError("time coordinate '\(names[time])' in \(request.input) has no units")
+      }
+      let axis = try TimeAxis(units: units, calendar: try coordinate.attribute("calendar")?.string)
+      groups = GroupSpec(times: try coordinate.readAll(Double.self), axis: axis, grouping: grouping)
+      if request.over == nil { reduced[time] = true }
+      if let over = request.over, !over.contains(where: { (try? dimension($0, for: "--over")) == time }) {
+        throw ReduceError("--by and --resample group the time dimension '\(names[time])': include it in --over")
+      }
+    }
     if let over = request.over {
       for name in over {
         let axis = try dimension(name, for: "--over")
         guard !reduced[axis] else { throw ReduceError("dimension '\(names[axis])' is named twice in --over") }
         reduced[axis] = true
       }
-    } else {
+    } else if groups == nil {
       // The record dimension, as ncra does; else the time axis; else the first.
       let record = dataset.maxShape.firstIndex(where: { $0 == nil }) ?? axes.firstIndex(of: .time) ?? 0
       reduced[record] = true
@@ -84,7 +104,8 @@ extension ReductionSetup {
       shape: dataset.shape, dimensionNames: names, reduced: reduced, chunks: dataset.chunkShape,
       readsFloat32: readsFloat32, writesFloat32: writesFloat32, decoding: decoding,
       targetUnitElements: targetUnitElements, workers: workers,
-      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights, weightAxis: weightAxis)
+      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights, weightAxis: weightAxis,
+      groups: groups)
     setup.fieldsPerPoint = setup.reducer(for: request).fieldsPerPoint
     _ = try setup.sizing()
     return setup
@@ -114,7 +135,7 @@ extension ReductionSetup {
     let over = zip(dimensionNames, reduced).filter { $0.1 }.map(\.0).joined(separator: ", ")
     return """
       floe: plan: \(reducer(for: request).name)\(weights != nil ? " (weighted)" : "") of \(request.variable)(\(dims)) \(readsFloat32 ? "float32" : "as float64") \
-      over \(over) -> (\(kept.joined(separator: ", ")))
+      over \(over)\(groups.map { " in \($0.count) groups (\($0.grouping.rawValue))" } ?? "") -> (\(kept.joined(separator: ", ")))
       floe: plan: \(plan.unitCount) units of \(plan.unitExtent.map(String.init).joined(separator: " x ")) \
       (\(MemorySize.format(sizing.unitBytes))) in \(plan.tileCount) tile(s); \(workers) worker(s); \
       about \(sizing.supersteps) supersteps of up to \(sizing.unitsPerWorker) unit(s) per worker; \

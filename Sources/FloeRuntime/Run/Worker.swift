@@ -135,9 +135,14 @@ public final class Worker {
       guard let root = kept.removeRoot(ofTile: tile) else {
         preconditionFailure("tile \(tile) incomplete at finish: units were lost")
       }
-      var values = [Double](repeating: 0, count: root.points)
+      var values = [Double](repeating: 0, count: root.points * (reducer.groups ?? 1))
       values.withUnsafeMutableBufferPointer { reducer.finalize(root, into: $0) }
-      let (start, count) = plan.outputBlock(ofTile: tile)
+      var (start, count) = plan.outputBlock(ofTile: tile)
+      if let groups = reducer.groups {
+        // A grouped result has a leading dimension of groups.
+        start.insert(0, at: 0)
+        count.insert(groups, at: 0)
+      }
       try sink.write(start: start, count: count, values: values)
     }
     try sink.commit()

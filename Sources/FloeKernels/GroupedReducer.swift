@@ -1,0 +1,82 @@
+/// Any reducer, run separately for each group of indices along the first dimension: a
+/// monthly climatology is a mean grouped by the month of each time step.
+///
+/// The partial holds one slot of the base reducer's fields per group (contiguous, because
+/// partials are field-major). A unit's block is cut into runs of consecutive steps of one
+/// group; each run is reduced into a fresh base partial and merged into its group's slot,
+/// always in the block's order, so the result stays independent of who reduces what.
+public struct GroupedReducer: Reducer {
+  public let base: any Reducer
+  /// The group of each index along the first dimension of the variable.
+  public let groupOfIndex: [Int32]
+  public let groupCount: Int
+
+  public init(base: any Reducer, groupOfIndex: [Int32], groupCount: Int) {
+    precondition(groupOfIndex.allSatisfy { $0 >= 0 && Int($0) < groupCount })
+    self.base = base
+    self.groupOfIndex = groupOfIndex
+    self.groupCount = groupCount
+  }
+
+  public var name: String { base.name }
+  public var fieldsPerPoint: Int { base.fieldsPerPoint * groupCount }
+  public var groups: Int? { groupCount }
+
+  public func makePartial(points: Int) -> Partial {
+    let fresh = base.makePartial(points: points).storage
+    return Partial(
+      points: points, fields: fieldsPerPoint,
+      storage: Array((0..<groupCount).map { _ in fresh }.joined()))
+  }
+
+  func slotRange(_ g: Int, points: Int) -> Range<Int> {
+    let size = base.fieldsPerPoint * points
+    return (g * size)..<((g + 1) * size)
+  }
+
+  public func accumulate(_ block: Block, into partial: inout Partial) {
+    precondition(block.reduced.first == true, "groups run along the first dimension, which must be reduced")
+    let steps = block.shape[0]
+    let plane = block.values.count / Swift.max(steps, 1)
+    var first = 0
+    while first < steps {
+      let group = Int(groupOfIndex[block.start[0] + first])
+      var end = first + 1
+      while end < steps && Int(groupOfIndex[block.start[0] + end]) == group { end += 1 }
+      var shape = block.shape
+      shape[0] = end - first
+      var start = block.start
+      start[0] += first
+      let values: Block.Values
+      switch block.values {
+      case .float32(let v): values = .float32(UnsafeBufferPointer(rebasing: v[(first * plane)..<(end * plane)]))
+      case .float64(let v): values = .float64(UnsafeBufferPointer(rebasing: v[(first * plane)..<(end * plane)]))
+      }
+      let run = Block(values: values, shape: shape, start: start, reduced: block.reduced, missing: block.missing)
+      var fresh = base.makePartial(points: partial.points)
+      base.accumulate(run, into: &fresh)
+      let range = slotRange(group, points: partial.points)
+      var slot = Partial(points: partial.points, fields: base.fieldsPerPoint, storage: Array(partial.storage[range]))
+      base.merge(fresh, into: &slot)
+      partial.storage.replaceSubrange(range, with: slot.storage)
+      first = end
+    }
+  }
+
+  public func merge(_ right: Partial, into left: inout Partial) {
+    for g in 0..<groupCount {
+      let range = slotRange(g, points: left.points)
+      var slot = Partial(points: left.points, fields: base.fieldsPerPoint, storage: Array(left.storage[range]))
+      base.merge(Partial(points: right.points, fields: base.fieldsPerPoint, storage: Array(right.storage[range])), into: &slot)
+      left.storage.replaceSubrange(range, with: slot.storage)
+    }
+  }
+
+  public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
+    let n = partial.points
+    for g in 0..<groupCount {
+      let slot = Partial(points: n, fields: base.fieldsPerPoint, storage: Array(partial.storage[slotRange(g, points: n)]))
+      base.finalize(slot, into: UnsafeMutableBufferPointer(rebasing: output[(g * n)..<((g + 1) * n)]))
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import FloeKernels
+import XCTest
+
+final class GroupedReducerTests: XCTestCase {
+  /// Groups along time [0,0,1,1,1,0,2] of a 7 x 3 field; units cut across groups.
+  func testEachGroupGetsItsOwnStatisticWhateverTheUnits() {
+    let groups: [Int32] = [0, 0, 1, 1, 1, 0, 2]
+    let data: [Float] = (0..<21).map { Float($0 * $0 % 17) + ($0 == 10 ? 1e20 : 0) }
+    for statistic in [Statistic.mean, .max, .standardDeviation, .count] {
+      let reducer = GroupedReducer(base: statistic.reducer, groupOfIndex: groups, groupCount: 3)
+      XCTAssertEqual(reducer.groups, 3)
+      var results: [[Double]] = []
+      for cuts in [[0, 7], [0, 3, 7], [0, 1, 2, 4, 5, 6, 7]] {
+        var total: Partial?
+        for (a, b) in zip(cuts, cuts.dropFirst()) {
+          var partial = reducer.makePartial(points: 3)
+          Array(data[(a * 3)..<(b * 3)]).withUnsafeBufferPointer {
+            reducer.accumulate(
+              Block(values: .float32($0), shape: [b - a, 3], start: [a, 0], reduced: [true, false], missing: MissingValues([Double(Float(1e20))])),
+              into: &partial)
+          }
+          if total == nil { total = partial } else { reducer.merge(partial, into: &total!) }
+        }
+        var out = [Double](repeating: 0, count: 9)
+        out.withUnsafeMutableBufferPointer { reducer.finalize(total!, into: $0) }
+        results.append(out)
+      }
+      // The reference: each group's values, the plain way.
+      for g in 0..<3 {
+        for p in 0..<3 {
+          let values = (0..<7).filter { groups[$0] == g }.map { data[$0 * 3 + p] }.filter { $0 != 1e20 }.map(Double.init)
+          let mean = values.reduce(0, +) / Double(values.count)
+          let want: Double
+          switch statistic {
+          case .mean: want = mean
+          case .max: want = values.max()!
+          case .count: want = Double(values.count)
+          default: want = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
+          }
+          for r in results { XCTAssertEqual(r[g * 3 + p], want, accuracy: 1e-12, "\(statistic) group \(g) point \(p)") }
+        }
+      }
+    }
+  }
+}
