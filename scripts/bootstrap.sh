@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools netcdf-bin cmake ninja-build pkg-config)
+packages=(openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools netcdf-bin cmake ninja-build pkg-config
+          cdo nco)  # the peers the tests cross-check against
 
 missing=()
 for p in "${packages[@]}"; do

@@ -56,7 +56,7 @@ public struct SyntheticDataset: Sendable {
     if let level = deflateLevel, !(1...9).contains(level) {
       throw GenerateError("--deflate must be a zlib level 1...9; got \(level)")
     }
-    guard !variable.isEmpty, !["time", "lat", "lon"].contains(variable) else {
+    guard !variable.isEmpty, !["time", "lat", "lon", "bnds", "lat_bnds", "lon_bnds"].contains(variable) else {
       throw GenerateError("--var '\(variable)' clashes with a coordinate name")
     }
   }
@@ -151,6 +151,27 @@ public struct SyntheticDataset: Sendable {
     try put(time, (0..<shape[0]).map(field.time))
     try put(lat, (0..<shape[1]).map(field.latitude))
     try put(lon, (0..<shape[2]).map(field.longitude))
+    // Cell bounds (CF 7.1): midway between points, latitude clamped at the poles.
+    try file.createDimension("bnds", length: 2)
+    let latStep = shape[1] > 1 ? 180 / Double(shape[1] - 1) : 180
+    let lonStep = 360 / Double(shape[2])
+    let latBounds = try file.createVariable("lat_bnds", type: .float64, dimensions: ["lat", "bnds"])
+    let lonBounds = try file.createVariable("lon_bnds", type: .float64, dimensions: ["lon", "bnds"])
+    try lat.setAttribute("bounds", .text("lat_bnds"))
+    try lon.setAttribute("bounds", .text("lon_bnds"))
+    func putBounds(_ dataset: borrowing Dataset, _ values: [Double]) throws {
+      let mine = rank == 0 ? values : []
+      try mine.withUnsafeBufferPointer {
+        try dataset.write($0, start: [0, 0], count: [mine.count / 2, 2], transfer: .collective)
+      }
+    }
+    try putBounds(
+      latBounds,
+      (0..<shape[1]).flatMap { j -> [Double] in
+        let c = field.latitude(j)
+        return [max(-90, c - latStep / 2), min(90, c + latStep / 2)]
+      })
+    try putBounds(lonBounds, (0..<shape[2]).flatMap { [field.longitude($0) - lonStep / 2, field.longitude($0) + lonStep / 2] })
   }
 }
 

@@ -23,8 +23,17 @@ enum Main {
       }
       try command.run()
     } catch {
+      let code = FloeCommand.exitCode(for: error).rawValue
+      // mpirun ends the whole job when the first rank exits non-zero, which could kill
+      // rank 0 before it prints: under a launcher, every rank waits for rank 0's message.
+      if code != 0 && LaunchEnvironment.size > 1, let world = try? MPI.initialize() {
+        if world.rank == 0 { FloeCommand.exit(withError: error) }  // never returns
+        try? world.barrier(.sleeping)
+        MPI.finalize()
+        exit(code)
+      }
       if printer { FloeCommand.exit(withError: error) }
-      exit(FloeCommand.exitCode(for: error).rawValue)
+      exit(code)
     }
   }
 
@@ -70,11 +79,16 @@ extension DistributedCommand {
 enum LaunchEnvironment {
   /// This process's rank from the launcher's environment (Open MPI, MPICH/PMI, Slurm),
   /// or 0 when not launched by one.
-  static var rank: Int {
-    for name in ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"] {
-      if let value = getenv(name), let rank = Int(String(cString: value)) { return rank }
+  static var rank: Int { number(["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"]) ?? 0 }
+
+  /// How many ranks the launcher started, or 1.
+  static var size: Int { number(["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"]) ?? 1 }
+
+  private static func number(_ names: [String]) -> Int? {
+    for name in names {
+      if let value = getenv(name), let n = Int(String(cString: value)) { return n }
     }
-    return 0
+    return nil
   }
 }
 

@@ -133,7 +133,7 @@ final class ReduceTests: ScratchTestCase {
     FileManager.default.createFile(atPath: exists, contents: Data("keep me".utf8))
     let out = directory.appendingPathComponent("out.nc").path
     let cases: [([String], String)] = [
-      (["--var", "pr", "--op", "mean", "-o", out], "no variable 'pr'; the file has: time, lat, lon, tas"),
+      (["--var", "pr", "--op", "mean", "-o", out], "no variable 'pr'; the file has: time, lat, lon, bnds, lat_bnds, lon_bnds, tas"),
       (["--var", "tas", "--op", "mean", "--over", "height", "-o", out],
        "has no dimension 'height' to reduce over; its dimensions are time (axis T), lat (axis Y), lon (axis X)"),
       (["--var", "tas", "--op", "mean", "-o", out, "--memory-per-rank", "1KiB"], "cannot hold one unit"),

@@ -1,0 +1,54 @@
+import FloeHDF5
+import Foundation
+import XCTest
+
+/// Floe against CDO and NCO on the same file (scripts/bootstrap.sh installs both). Where the
+/// definitions agree the float32 results agree exactly; where they differ (CDO's cell areas)
+/// the tolerance is stated and explained in docs/cf-semantics.md.
+final class PeerTests: ScratchTestCase {
+  func values(_ path: String, _ variable: String = "tas") throws -> [Float] {
+    try File.open(path).dataset(variable).readAll()
+  }
+
+  func tool(_ arguments: [String]) throws {
+    let result = try MPIRun.run("/usr/bin/env", arguments, timeout: 120)
+    XCTAssertSucceeded(result, arguments.joined(separator: " "))
+  }
+
+  func floe(_ arguments: [String]) throws {
+    XCTAssertSucceeded(try MPIRun.mpirun(3, "floe", arguments), "floe " + arguments.joined(separator: " "))
+  }
+
+  func testAgainstCDOAndNCO() throws {
+    let input = directory.appendingPathComponent("tas.nc").path
+    try floe(["gen", "-o", input, "--shape", "730,19,36", "--chunks", "30,19,36", "--fill-fraction", "0.02"])
+    func out(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    // Exact agreement: time mean, population standard deviation, monthly climatology.
+    for (cdo, floeArguments) in [
+      ("timmean", ["--op", "mean"]), ("timstd", ["--op", "std"]), ("ymonmean", ["--op", "mean", "--by", "time.month"]),
+    ] {
+      try tool(["cdo", "-s", cdo, input, out("cdo-\(cdo).nc")])
+      try floe(["reduce", input, "--var", "tas"] + floeArguments + ["-o", out("floe-\(cdo).nc")])
+      let peer = try values(out("cdo-\(cdo).nc"))
+      let ours = try values(out("floe-\(cdo).nc"))
+      XCTAssertEqual(peer.count, ours.count, cdo)
+      let worst = zip(peer, ours).map { abs($0 - $1) }.max() ?? .infinity
+      XCTAssertEqual(worst, 0, "cdo \(cdo) differs by up to \(worst)")
+    }
+
+    // NCO's record average is the same time mean.
+    try tool(["ncra", "-O", input, out("ncra.nc")])
+    XCTAssertEqual(try values(out("ncra.nc")), try values(out("floe-timmean.nc")))
+
+    // Field mean: CDO weights by its cell areas (great-circle cell edges), Floe by the exact
+    // zone areas of the latitude bounds; the areas differ by up to 0.5 %, the means by
+    // up to 2e-4 relative.
+    try tool(["cdo", "-s", "fldmean", input, out("cdo-fldmean.nc")])
+    try floe(["reduce", input, "--var", "tas", "--op", "mean", "--over", "lat,lon", "--weights", "coslat", "-o", out("floe-fldmean.nc")])
+    let peer = try values(out("cdo-fldmean.nc"))
+    let ours = try values(out("floe-fldmean.nc"))
+    XCTAssertEqual(peer.count, 730)
+    for (p, o) in zip(peer, ours) { XCTAssertEqual(o, p, accuracy: abs(p) * 2e-4) }
+  }
+}
