@@ -40,6 +40,15 @@ struct ReduceCommand: DistributedCommand {
   @Option(help: "Periods of each year: time=1D (daily), time=1M (monthly), time=1Y (yearly).")
   var resample: String?
 
+  @Option(help: "Reduce only DIM's values FROM to TO, both included (dates for time; FROM..TO if they contain colons). Repeatable.")
+  var sel: [String] = []
+
+  @Option(help: "Reduce only DIM's indices I to J, J excluded. Repeatable.")
+  var isel: [String] = []
+
+  @Option(help: "Output type: float32 (for float32 input, the default) or float64.")
+  var dtype: String?
+
   @Option(name: .shortAndLong, help: "The file to write.")
   var output: String
 
@@ -60,18 +69,29 @@ struct ReduceCommand: DistributedCommand {
       throw ValidationError("unknown --resample '\(resample)'; use time=1D, time=1M or time=1Y")
     }
     if by != nil && resample != nil { throw ValidationError("give --by or --resample, not both") }
+    for text in sel where Selection(sel: text) == nil {
+      throw ValidationError("--sel '\(text)' is not DIM=FROM:TO (or DIM=FROM..TO)")
+    }
+    for text in isel where Selection(isel: text) == nil {
+      throw ValidationError("--isel '\(text)' is not DIM=I:J with whole numbers")
+    }
+    if let dtype, !["float32", "float64"].contains(dtype) {
+      throw ValidationError("--dtype '\(dtype)': use float32 or float64")
+    }
     guard let size = MemorySize(memoryPerRank), size.bytes > 0 else {
       throw ValidationError("--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
     }
   }
 
   func run(world: Communicator) throws {
-    let request = ReduceRequest(
+    var request = ReduceRequest(
       input: input, variable: variable, statistic: Statistic(name: op)!,
       over: over?.split(separator: ",").map(String.init), output: output,
       memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "), weights: weights,
       grouping: by.flatMap(TimeGrouping.init(by:)) ?? resample.flatMap(TimeGrouping.init(resample:)))
+    request.selections = sel.compactMap(Selection.init(sel:)) + isel.compactMap(Selection.init(isel:))
+    request.writeFloat64 = dtype == "float64"
     _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
   }
 }

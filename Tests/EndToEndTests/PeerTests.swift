@@ -37,6 +37,11 @@ final class PeerTests: ScratchTestCase {
       XCTAssertEqual(worst, 0, "cdo \(cdo) differs by up to \(worst)")
     }
 
+    // A box in time, latitude and longitude, as CDO's seldate and sellonlatbox choose it.
+    try tool(["cdo", "-s", "timmean", "-seldate,2000-03-01,2000-05-31", "-sellonlatbox,100,200,-70,-50", input, out("cdo-box.nc")])
+    try floe(["reduce", input, "--var", "tas", "--op", "mean", "--sel", "time=2000-03-01:2000-05-31", "--isel", "lat=2:5", "--sel", "lon=100:200", "-o", out("floe-box.nc")])
+    XCTAssertEqual(try values(out("cdo-box.nc")), try values(out("floe-box.nc")))
+
     // NCO's record average is the same time mean.
     try tool(["ncra", "-O", input, out("ncra.nc")])
     XCTAssertEqual(try values(out("ncra.nc")), try values(out("floe-timmean.nc")))

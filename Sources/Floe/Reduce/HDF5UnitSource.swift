@@ -27,6 +27,7 @@ final class HDF5UnitSource: UnitSource {
   var description: String { "'\(dataset.name)' in \(path)" }
 
   func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws {
+    let start = zip(start, setup.origin).map { $0 + $1 }  // the plan counts from the selection
     if setup.readsFloat32 {
       try dataset.read(into: buffer.bindMemory(to: Float.self), start: start, count: count)
     } else {

@@ -35,7 +35,7 @@ final class NetCDFResultSink: ResultSink {
     }
     for (axis, name) in setup.dimensionNames.enumerated() where !setup.reduced[axis] {
       keptNames.append(name)
-      try Self.copyDimension(name, length: setup.shape[axis], from: source.file, to: out)
+      try Self.copyDimension(name, first: setup.origin[axis], length: setup.shape[axis], from: source.file, to: out)
     }
     let variable = try out.createVariable(
       source.dataset.name, type: outputType, dimensions: keptNames,
@@ -102,7 +102,9 @@ final class NetCDFResultSink: ResultSink {
   }
 
   /// A kept dimension, with its coordinate variable's values and attributes if it has one.
-  static func copyDimension(_ name: String, length: Int, from input: borrowing File, to out: borrowing File) throws {
+  static func copyDimension(
+    _ name: String, first: Int, length: Int, from input: borrowing File, to out: borrowing File
+  ) throws {
     guard input.hasDataset(name) else {
       try out.createDimension(name, length: length)
       return
@@ -113,7 +115,9 @@ final class NetCDFResultSink: ResultSink {
       return
     }
     let copy = try out.createDimension(name, length: length, coordinate: type)
-    func move<T: HDF5Scalar>(_: T.Type) throws { try copy.writeAll(try coordinate.readAll(T.self)) }
+    func move<T: HDF5Scalar>(_: T.Type) throws {
+      try copy.writeAll(try coordinate.read(T.self, start: [first], count: [length]))
+    }
     switch type {
     case .int8: try move(Int8.self)
     case .uint8: try move(UInt8.self)
@@ -126,7 +130,18 @@ final class NetCDFResultSink: ResultSink {
     case .float32: try move(Float.self)
     case .float64: try move(Double.self)
     }
-    for attribute in try coordinate.attributes() { try copy.setAttribute(attribute.name, attribute.value) }
+    for attribute in try coordinate.attributes() where attribute.name != "bounds" {
+      try copy.setAttribute(attribute.name, attribute.value)
+    }
+    // The cell bounds (CF 7.1), for the same cells.
+    if let boundsName = try coordinate.attribute("bounds")?.string, input.hasDataset(boundsName) {
+      let bounds = try input.dataset(boundsName)
+      guard bounds.shape.count == 2, bounds.shape[0] == coordinate.shape[0], bounds.shape[1] == 2 else { return }
+      if !out.hasDataset("bnds") { try out.createDimension("bnds", length: 2) }
+      let copied = try out.createVariable(boundsName, type: .float64, dimensions: [name, "bnds"])
+      try copied.writeAll(try bounds.read(Double.self, start: [first, 0], count: [length, 2]))
+      try copy.setAttribute("bounds", .text(boundsName))
+    }
   }
 
   func write(start: [Int], count: [Int], values: [Double]) throws {

@@ -17,6 +17,10 @@ public struct ReduceRequest: Sendable {
   public var weights: WeightKind?
   /// Groups of time steps (`--by`, `--resample`): one result per group.
   public var grouping: TimeGrouping?
+  /// `--sel` and `--isel`: the part of the variable to reduce.
+  public var selections: [Selection] = []
+  /// Write float64 even for float32 input (`--dtype float64`).
+  public var writeFloat64 = false
   /// A reducer of your own instead of `statistic`'s.
   public var customReducer: (any Reducer)?
 
@@ -51,7 +55,10 @@ public struct ReduceRequest: Sendable {
 /// What rank 0 learns from the input's metadata and sends to every rank, so that all
 /// build the same plan without each reading the metadata.
 public struct ReductionSetup: Codable, Sendable, Equatable {
+  /// The extent reduced: the variable's shape, or the part `--sel` / `--isel` chose.
   public var shape: [Int]
+  /// Where that part starts in the variable.
+  public var origin: [Int]
   public var dimensionNames: [String]
   public var reduced: [Bool]
   public var chunks: [Int]?

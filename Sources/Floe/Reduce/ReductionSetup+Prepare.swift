@@ -37,6 +37,7 @@ extension ReductionSetup {
       }
       throw ReduceError("\(what) has no dimension '\(name)' to reduce over; its dimensions are \(described)")
     }
+    let (origin, extent) = try selectionBox(request, dataset.shape, names, dimension: dimension, file: file)
     var reduced = [Bool](repeating: false, count: names.count)
     var groups: GroupSpec?
     if let grouping = request.grouping {
@@ -52,7 +53,8 @@ extension ReductionSetup {
         throw ReduceError("time coordinate '\(names[time])' in \(request.input) has no units")
       }
       let axis = try TimeAxis(units: units, calendar: try coordinate.attribute("calendar")?.string)
-      groups = GroupSpec(times: try coordinate.readAll(Double.self), axis: axis, grouping: grouping)
+      let times: [Double] = try coordinate.read(start: [origin[time]], count: [extent[time]])
+      groups = GroupSpec(times: times, axis: axis, grouping: grouping)
       if request.over == nil { reduced[time] = true }
       if let over = request.over, !over.contains(where: { (try? dimension($0, for: "--over")) == time }) {
         throw ReduceError("--by and --resample group the time dimension '\(names[time])': include it in --over")
@@ -81,15 +83,16 @@ extension ReductionSetup {
           "--weights \(kind.rawValue) needs a latitude dimension (a coordinate variable with axis Y, "
             + "standard_name latitude or units degrees_north) in \(what); its dimensions are \(described)")
       }
-      weights = try kind.latitudeWeights(dimension: names[latitude], in: file)
+      weights = Array(
+        try kind.latitudeWeights(dimension: names[latitude], in: file)[origin[latitude]..<(origin[latitude] + extent[latitude])])
       weightAxis = latitude
     }
 
     let decoding = try CFDecoding.read(from: dataset)
     let readsFloat32 = type == .float32 && !decoding.isPacked
-    var writesFloat32 = readsFloat32
+    var writesFloat32 = readsFloat32 && !request.writeFloat64
     if decoding.isPacked, case .numbers(let scale)? = try dataset.attribute("scale_factor") ?? dataset.attribute("add_offset") {
-      writesFloat32 = scale.elementType == .float32  // CF: the unpacked type is the scale's type
+      writesFloat32 = scale.elementType == .float32 && !request.writeFloat64  // CF: the scale's type
     }
 
     try checkOutput(request)
@@ -101,7 +104,7 @@ extension ReductionSetup {
     let tilePoints = zip(chunks, reduced).reduce(1) { $0 * ($1.1 ? 1 : $1.0) }
     let targetUnitElements = Swift.max((1 << 20) / elementSize, 8 * tilePoints)
     var setup = ReductionSetup(
-      shape: dataset.shape, dimensionNames: names, reduced: reduced, chunks: dataset.chunkShape,
+      shape: extent, origin: origin, dimensionNames: names, reduced: reduced, chunks: dataset.chunkShape,
       readsFloat32: readsFloat32, writesFloat32: writesFloat32, decoding: decoding,
       targetUnitElements: targetUnitElements, workers: workers,
       budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights, weightAxis: weightAxis,
@@ -109,6 +112,67 @@ extension ReductionSetup {
     setup.fieldsPerPoint = setup.reducer(for: request).fieldsPerPoint
     _ = try setup.sizing()
     return setup
+  }
+
+  /// The part of the variable that `--isel` (indices) and `--sel` (coordinate values; ISO
+  /// dates for time) choose: its first index and extent along each dimension.
+  static func selectionBox(
+    _ request: ReduceRequest, _ shape: [Int], _ names: [String],
+    dimension: (String, String) throws -> Int, file: borrowing File
+  ) throws -> ([Int], [Int]) {
+    var origin = [Int](repeating: 0, count: shape.count)
+    var extent = shape
+    var chosen = Set<Int>()
+    for selection in request.selections {
+      let d = try dimension(selection.dimension, "--sel/--isel")
+      guard chosen.insert(d).inserted else {
+        throw ReduceError("dimension '\(names[d])' is selected twice")
+      }
+      switch selection.bounds {
+      case .index(let i, let j):
+        let low = i ?? 0
+        let high = j ?? shape[d]
+        guard low >= 0, high <= shape[d], low < high else {
+          throw ReduceError(
+            "--isel \(selection.dimension)=\(i.map(String.init) ?? ""):\(j.map(String.init) ?? "") selects nothing "
+              + "of dimension '\(names[d])', whose indices run 0..<\(shape[d])")
+        }
+        origin[d] = low
+        extent[d] = high - low
+      case .value(let from, let to):
+        guard file.hasDataset(names[d]) else {
+          throw ReduceError("--sel \(selection.dimension): dimension '\(names[d])' has no coordinate variable; use --isel")
+        }
+        let coordinate = try file.dataset(names[d])
+        let values: [Double] = try coordinate.readAll()
+        let timeAxis = try coordinate.attribute("units")?.string.flatMap { units in
+          units.contains(" since ") ? try TimeAxis(units: units, calendar: try coordinate.attribute("calendar")?.string) : nil
+        }
+        func value(_ text: String?) throws -> Double? {
+          guard let text else { return nil }
+          if let number = Double(text) { return number }
+          guard let timeAxis else {
+            throw ReduceError("--sel \(selection.dimension): '\(text)' is not a number")
+          }
+          return timeAxis.value(try TimeAxis.parseDate(text, units: "--sel \(selection.dimension)"))
+        }
+        let low = try value(from) ?? -.infinity
+        let high = try value(to) ?? .infinity
+        let inside = values.indices.filter { values[$0] >= min(low, high) && values[$0] <= max(low, high) }
+        guard let first = inside.first, let last = inside.last else {
+          throw ReduceError(
+            "--sel \(selection.dimension)=\(from ?? ""):\(to ?? "") selects nothing: '\(names[d])' runs from "
+              + "\(values.first.map { "\($0)" } ?? "?") to \(values.last.map { "\($0)" } ?? "?")"
+              + (timeAxis.map { " (\($0.date(values.first ?? 0)) to \($0.date(values.last ?? 0)))" } ?? ""))
+        }
+        guard last - first + 1 == inside.count else {
+          throw ReduceError("--sel \(selection.dimension): the coordinate '\(names[d])' is not monotonic")
+        }
+        origin[d] = first
+        extent[d] = last - first + 1
+      }
+    }
+    return (origin, extent)
   }
 
   /// The output must not exist (unless replacing) and its folder must.
