@@ -42,6 +42,17 @@ final class PeerTests: ScratchTestCase {
     try floe(["reduce", input, "--var", "tas", "--op", "mean", "--sel", "time=2000-03-01:2000-05-31", "--isel", "lat=2:5", "--sel", "lon=100:200", "-o", out("floe-box.nc")])
     XCTAssertEqual(try values(out("cdo-box.nc")), try values(out("floe-box.nc")))
 
+    // The CDO-style commands against the CDO operators of the same names.
+    for name in ["timsum", "timmin", "timmax", "timvar", "yseasmean", "yearmean", "monmean", "daymean", "fldsum"] {
+      try tool(["cdo", "-s", name, input, out("cdo-\(name).nc")])
+      try floe([name, input, out("floe-\(name).nc")])
+      let peer = try values(out("cdo-\(name).nc"))
+      let ours = try values(out("floe-\(name).nc"))
+      XCTAssertEqual(peer.count, ours.count, name)
+      let worst = zip(peer, ours).map { abs($0 - $1) / max(abs($0), 1) }.max() ?? .infinity
+      XCTAssertLessThanOrEqual(worst, 0, "floe \(name) differs from cdo \(name) by up to \(worst) relative")
+    }
+
     // NCO's record average is the same time mean.
     try tool(["ncra", "-O", input, out("ncra.nc")])
     XCTAssertEqual(try values(out("ncra.nc")), try values(out("floe-timmean.nc")))

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Floe
+import FloeMPI
+
+/// A CDO-style command: `floe timmean IN OUT`, the output last as in CDO, on the BSP runtime.
+protocol CDOStyleCommand: DistributedCommand {
+  static var operation: Statistic { get }
+  /// The dimensions reduced (nil: time) and how.
+  static var over: [String]? { get }
+  static var weights: WeightKind? { get }
+  static var grouping: TimeGrouping? { get }
+  var options: CDOOptions { get }
+}
+
+extension CDOStyleCommand {
+  static var over: [String]? { nil }
+  static var weights: WeightKind? { nil }
+  static var grouping: TimeGrouping? { nil }
+
+  func run(world: Communicator) throws {
+    // Rank 0 finds the variable (the file's only data variable, unless --var names one).
+    let found = try Agreement.rankZero(world) { () throws -> [UInt8] in
+      if let variable = options.variable { return Array(variable.utf8) }
+      let names = try ReduceRequest.dataVariables(in: options.input)
+      guard names.count == 1 else {
+        throw CommandError(
+          names.isEmpty
+            ? "\(options.input) has no data variable"
+            : "\(options.input) has several data variables (\(names.joined(separator: ", "))); name one with --var")
+      }
+      return Array(names[0].utf8)
+    }
+    let variable = String(decoding: try world.broadcastArray(found ?? [], root: 0), as: UTF8.self)
+    let request = ReduceRequest(
+      input: options.input, variable: variable, statistic: Self.operation, over: Self.over, output: options.output,
+      memoryPerRank: MemorySize(options.memoryPerRank) ?? ReduceRequest.defaultMemory, overwrite: options.overwrite,
+      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "), weights: Self.weights,
+      grouping: Self.grouping)
+    _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
+  }
+}
+
+/// A request the command line cannot carry out, in one sentence.
+struct CommandError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// What every CDO-style command takes.
+struct CDOOptions: ParsableArguments {
+  @Argument(help: "The input file.")
+  var input: String
+  @Argument(help: "The output file.")
+  var output: String
+  @Option(name: .customLong("var"), help: "The variable (default: the file's only data variable).")
+  var variable: String?
+  @Option(help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB.")
+  var memoryPerRank: String = "1GiB"
+  @Flag(help: "Replace the output if it exists.")
+  var overwrite = false
+
+  func validate() throws {
+    guard MemorySize(memoryPerRank) != nil else {
+      throw ValidationError("--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
+    }
+  }
+}
+
+struct TimMean: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "timmean", abstract: "Mean over time (CDO timmean).")
+  static let operation = Statistic.mean
+  @OptionGroup var options: CDOOptions
+}
+struct TimSum: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "timsum", abstract: "Sum over time (CDO timsum).")
+  static let operation = Statistic.sum
+  @OptionGroup var options: CDOOptions
+}
+struct TimMin: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "timmin", abstract: "Minimum over time (CDO timmin).")
+  static let operation = Statistic.min
+  @OptionGroup var options: CDOOptions
+}
+struct TimMax: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "timmax", abstract: "Maximum over time (CDO timmax).")
+  static let operation = Statistic.max
+  @OptionGroup var options: CDOOptions
+}
+struct TimStd: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "timstd", abstract: "Standard deviation over time, divisor n (CDO timstd).")
+  static let operation = Statistic.standardDeviation
+  @OptionGroup var options: CDOOptions
+}
+struct TimVar: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "timvar", abstract: "Variance over time, divisor n (CDO timvar).")
+  static let operation = Statistic.variance
+  @OptionGroup var options: CDOOptions
+}
+struct FldMean: CDOStyleCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fldmean", abstract: "Area-weighted mean over latitude and longitude (CDO fldmean; see docs/cf-semantics.md).")
+  static let operation = Statistic.mean
+  static var over: [String]? { ["lat", "lon"] }
+  static var weights: WeightKind? { .coslat }
+  @OptionGroup var options: CDOOptions
+}
+struct FldSum: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "fldsum", abstract: "Sum over latitude and longitude (CDO fldsum).")
+  static let operation = Statistic.sum
+  static var over: [String]? { ["lat", "lon"] }
+  @OptionGroup var options: CDOOptions
+}
+struct YMonMean: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "ymonmean", abstract: "Monthly climatology (CDO ymonmean).")
+  static let operation = Statistic.mean
+  static var grouping: TimeGrouping? { .month }
+  @OptionGroup var options: CDOOptions
+}
+struct YSeasMean: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "yseasmean", abstract: "Seasonal climatology, DJF MAM JJA SON (CDO yseasmean).")
+  static let operation = Statistic.mean
+  static var grouping: TimeGrouping? { .season }
+  @OptionGroup var options: CDOOptions
+}
+struct YearMean: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "yearmean", abstract: "Mean of each year (CDO yearmean).")
+  static let operation = Statistic.mean
+  static var grouping: TimeGrouping? { .year }
+  @OptionGroup var options: CDOOptions
+}
+struct MonMean: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "monmean", abstract: "Mean of each month of each year (CDO monmean).")
+  static let operation = Statistic.mean
+  static var grouping: TimeGrouping? { .yearMonth }
+  @OptionGroup var options: CDOOptions
+}
+struct DayMean: CDOStyleCommand {
+  static let configuration = CommandConfiguration(commandName: "daymean", abstract: "Mean of each day (CDO daymean).")
+  static let operation = Statistic.mean
+  static var grouping: TimeGrouping? { .day }
+  @OptionGroup var options: CDOOptions
+}
+
+/// The CDO-style commands, for the root command's list.
+let cdoStyleCommands: [ParsableCommand.Type] = [
+  TimMean.self, TimSum.self, TimMin.self, TimMax.self, TimStd.self, TimVar.self, FldMean.self, FldSum.self,
+  YMonMean.self, YSeasMean.self, YearMean.self, MonMean.self, DayMean.self,
+]
