@@ -23,6 +23,17 @@ public struct Partial: Sendable, Equatable {
   /// Bytes of state.
   public var byteCount: Int { storage.count * 8 }
 
+  /// Adds `other` element by element: the merge of every reducer whose state is sums.
+  @inlinable
+  public mutating func add(_ other: Partial) {
+    precondition(other.storage.count == storage.count)
+    other.storage.withUnsafeBufferPointer { r in
+      storage.withUnsafeMutableBufferPointer { l in
+        for i in 0..<l.count { l[i] += r[i] }
+      }
+    }
+  }
+
   /// Calls `body` with field `f` of every point.
   @inlinable
   public mutating func withField<R>(_ f: Int, _ body: (UnsafeMutableBufferPointer<Double>) -> R) -> R {

@@ -218,13 +218,7 @@ public struct SumReducer: Reducer {
     }
   }
 
-  public func merge(_ right: Partial, into left: inout Partial) {
-    right.storage.withUnsafeBufferPointer { r in
-      left.storage.withUnsafeMutableBufferPointer { l in
-        for i in 0..<l.count { l[i] += r[i] }
-      }
-    }
-  }
+  public func merge(_ right: Partial, into left: inout Partial) { left.add(right) }
 
   public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
     let n = partial.points

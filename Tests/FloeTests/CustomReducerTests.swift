@@ -47,12 +47,7 @@ struct Spread: Reducer {
 final class CustomReducerTests: XCTestCase {
   func testASpreadReducerOnTheScheduler() throws {
     let world = try MPI.initialize()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-custom-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let input = directory.appendingPathComponent("tas.nc").path
-    try SyntheticDataset(shape: [50, 6, 8], chunks: [7, 6, 8], seed: 2, fillFraction: 0.1)
-      .write(to: input, communicator: world, overwrite: false)
+    let (directory, input) = try generatedInput(shape: [50, 6, 8], chunks: [7, 6, 8], seed: 2, fillFraction: 0.1)
 
     // From the README:
     let request = ReduceRequest(

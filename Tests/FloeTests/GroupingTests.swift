@@ -12,16 +12,9 @@ final class GroupingTests: XCTestCase {
   let shape = [730, 3, 4]  // 2000-01-01 to 2001-12-31, daily
 
   override func setUpWithError() throws {
-    let world = try MPI.initialize()
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-group-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    input = directory.appendingPathComponent("tas.nc").path
-    try SyntheticDataset(shape: shape, chunks: [50, 3, 4], seed: 8, fillFraction: 0.1)
-      .write(to: input, communicator: world, overwrite: false)
+    (directory, input) = try generatedInput(shape: shape, chunks: [50, 3, 4], seed: 8, fillFraction: 0.1)
     data = try File.open(input).dataset("tas").readAll()
   }
-
-  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
   func run(_ statistic: Statistic, _ grouping: TimeGrouping) throws -> File {
     let output = directory.appendingPathComponent("\(grouping.rawValue)-\(statistic).nc").path

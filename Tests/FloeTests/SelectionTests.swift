@@ -18,12 +18,7 @@ final class SelectionTests: XCTestCase {
 
   func testABoxOfTimeLatitudeAndLongitude() throws {
     let world = try MPI.initialize()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-sel-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let input = directory.appendingPathComponent("tas.nc").path
-    try SyntheticDataset(shape: [120, 19, 36], chunks: [7, 5, 36], seed: 6, fillFraction: 0.05)
-      .write(to: input, communicator: world, overwrite: false)
+    let (directory, input) = try generatedInput(shape: [120, 19, 36], chunks: [7, 5, 36], seed: 6, fillFraction: 0.05)
     let data: [Float] = try File.open(input).dataset("tas").readAll()
 
     var request = ReduceRequest(input: input, variable: "tas", statistic: .mean, output: directory.appendingPathComponent("box.nc").path)
@@ -51,11 +46,7 @@ final class SelectionTests: XCTestCase {
 
   func testSelectionsThatChooseNothingAreErrors() throws {
     let world = try MPI.initialize()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-sel-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let input = directory.appendingPathComponent("tas.nc").path
-    try SyntheticDataset(shape: [10, 5, 8]).write(to: input, communicator: world, overwrite: false)
+    let (directory, input) = try generatedInput(shape: [10, 5, 8])
     for (selection, message) in [
       ("time=2020-01-01:2020-12-31", "selects nothing: 'time' runs from 0.0 to 9.0 (2000-01-01 00:00 to 2000-01-10 00:00)"),
       ("lat=95:100", "selects nothing: 'lat' runs from -90.0 to 90.0"),
