@@ -10,7 +10,8 @@ public enum FileReport {
     out += "netcdf \(name) {\n"
     out += "dimensions:\n"
     for d in info.dimensions {
-      out += d.isUnlimited
+      out +=
+        d.isUnlimited
         ? "\t\(d.name) = UNLIMITED ; // (\(d.length) currently)\n" : "\t\(d.name) = \(d.length) ;\n"
     }
     out += "variables:\n"

@@ -48,7 +48,8 @@ public struct SyntheticDataset: Sendable {
       throw GenerateError("--chunks \(chunks) is larger than --shape \(shape)")
     }
     guard chunks.reduce(4, *) < 1 << 32 else {
-      throw GenerateError("--chunks \(chunks) makes chunks of 4 GiB or more, which HDF5 cannot store")
+      throw GenerateError(
+        "--chunks \(chunks) makes chunks of 4 GiB or more, which HDF5 cannot store")
     }
     guard (0...1).contains(fillFraction) else {
       throw GenerateError("--fill-fraction must be between 0 and 1; got \(fillFraction)")
@@ -56,7 +57,9 @@ public struct SyntheticDataset: Sendable {
     if let level = deflateLevel, !(1...9).contains(level) {
       throw GenerateError("--deflate must be a zlib level 1...9; got \(level)")
     }
-    guard !variable.isEmpty, !["time", "lat", "lon", "bnds", "lat_bnds", "lon_bnds"].contains(variable) else {
+    guard !variable.isEmpty,
+      !["time", "lat", "lon", "bnds", "lat_bnds", "lon_bnds"].contains(variable)
+    else {
       throw GenerateError("--var '\(variable)' clashes with a coordinate name")
     }
   }
@@ -68,7 +71,8 @@ public struct SyntheticDataset: Sendable {
     let rank = communicator.rank
     let size = communicator.size
     if !overwrite && access(path, F_OK) == 0 {
-      throw HDF5Error(.createFailed, "the output exists already (use --overwrite to replace it)", file: path)
+      throw HDF5Error(
+        .createFailed, "the output exists already (use --overwrite to replace it)", file: path)
     }
     let temporary = path + ".floe-partial"
     let field = SyntheticField(
@@ -126,7 +130,8 @@ public struct SyntheticDataset: Sendable {
   }
 
   private func writeCoordinates(_ file: borrowing File, _ field: SyntheticField, rank: Int) throws {
-    let time = try file.createDimension("time", length: shape[0], unlimited: true, coordinate: .float64)
+    let time = try file.createDimension(
+      "time", length: shape[0], unlimited: true, coordinate: .float64)
     try time.setAttribute("standard_name", .text("time"))
     try time.setAttribute("units", .text("days since 2000-01-01 00:00:00"))
     try time.setAttribute("calendar", .text("standard"))
@@ -155,8 +160,10 @@ public struct SyntheticDataset: Sendable {
     try file.createDimension("bnds", length: 2)
     let latStep = shape[1] > 1 ? 180 / Double(shape[1] - 1) : 180
     let lonStep = 360 / Double(shape[2])
-    let latBounds = try file.createVariable("lat_bnds", type: .float64, dimensions: ["lat", "bnds"])
-    let lonBounds = try file.createVariable("lon_bnds", type: .float64, dimensions: ["lon", "bnds"])
+    let latBounds = try file.createVariable(
+      "lat_bnds", type: .float64, dimensions: ["lat", "bnds"])
+    let lonBounds = try file.createVariable(
+      "lon_bnds", type: .float64, dimensions: ["lon", "bnds"])
     try lat.setAttribute("bounds", .text("lat_bnds"))
     try lon.setAttribute("bounds", .text("lon_bnds"))
     func putBounds(_ dataset: borrowing Dataset, _ values: [Double]) throws {
@@ -171,7 +178,11 @@ public struct SyntheticDataset: Sendable {
         let c = field.latitude(j)
         return [max(-90, c - latStep / 2), min(90, c + latStep / 2)]
       })
-    try putBounds(lonBounds, (0..<shape[2]).flatMap { [field.longitude($0) - lonStep / 2, field.longitude($0) + lonStep / 2] })
+    try putBounds(
+      lonBounds,
+      (0..<shape[2]).flatMap {
+        [field.longitude($0) - lonStep / 2, field.longitude($0) + lonStep / 2]
+      })
   }
 }
 

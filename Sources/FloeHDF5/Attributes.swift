@@ -85,7 +85,9 @@ enum AttributeIO {
   }
 
   /// One attribute's value, or nil if there is none of that name.
-  static func readIfPresent(_ attribute: String, of object: hid_t, file: String, object name: String?)
+  static func readIfPresent(
+    _ attribute: String, of object: hid_t, file: String, object name: String?
+  )
     throws -> AttributeValue?
   {
     guard H5Aexists(object, attribute) > 0 else { return nil }
@@ -101,8 +103,10 @@ enum AttributeIO {
     let attr = try Handle(
       H5Aopen(object, attribute, defaultList), .readFailed, "cannot open attribute \(what)",
       file: file)
-    let type = try Handle(H5Aget_type(attr.id), .readFailed, "cannot read attribute \(what)", file: file)
-    let space = try Handle(H5Aget_space(attr.id), .readFailed, "cannot read attribute \(what)", file: file)
+    let type = try Handle(
+      H5Aget_type(attr.id), .readFailed, "cannot read attribute \(what)", file: file)
+    let space = try Handle(
+      H5Aget_space(attr.id), .readFailed, "cannot read attribute \(what)", file: file)
     let count = Int(H5Sget_simple_extent_npoints(space.id))
     switch DataType(typeID: type.id) {
     case .numeric(let element):
@@ -143,7 +147,9 @@ enum AttributeIO {
     throws
   {
     if H5Aexists(object, attribute) > 0 {
-      _ = try check(H5Adelete(object, attribute), .writeFailed, "cannot replace attribute \(attribute)", file: file)
+      _ = try check(
+        H5Adelete(object, attribute), .writeFailed, "cannot replace attribute \(attribute)",
+        file: file)
     }
     func create(_ type: hid_t, _ space: hid_t) throws -> Handle {
       try Handle(
@@ -153,7 +159,8 @@ enum AttributeIO {
     switch value {
     case .numbers(let numbers):
       var dims = [hsize_t(numbers.count)]
-      let space = try Handle(H5Screate_simple(1, &dims, nil), .library, "H5Screate_simple", file: file)
+      let space = try Handle(
+        H5Screate_simple(1, &dims, nil), .library, "H5Screate_simple", file: file)
       let attr = try create(numbers.elementType.nativeType, space.id)
       _ = try numbers.withRawBytes { bytes, _ in
         try check(
@@ -177,7 +184,8 @@ enum AttributeIO {
       _ = H5Tset_size(type.id, floe_h5t_variable())
       _ = H5Tset_cset(type.id, H5T_CSET_UTF8)
       var dims = [hsize_t(strings.count)]
-      let space = try Handle(H5Screate_simple(1, &dims, nil), .library, "H5Screate_simple", file: file)
+      let space = try Handle(
+        H5Screate_simple(1, &dims, nil), .library, "H5Screate_simple", file: file)
       let attr = try create(type.id, space.id)
       var cStrings = strings.map { strdup($0) }
       defer { cStrings.forEach { free($0) } }
@@ -185,7 +193,9 @@ enum AttributeIO {
         H5Awrite(attr.id, type.id, &cStrings), .writeFailed, "cannot write attribute \(attribute)",
         file: file)
     case .unsupported(let kind):
-      throw HDF5Error(.unsupportedType, "cannot write an attribute of type \(kind)", file: file, object: attribute)
+      throw HDF5Error(
+        .unsupportedType, "cannot write an attribute of type \(kind)", file: file, object: attribute
+      )
     }
   }
 

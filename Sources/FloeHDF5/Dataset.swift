@@ -82,9 +82,11 @@ public struct Dataset: ~Copyable {
     var fillValue: NumericArray?
 
     init(id: hid_t, name: String, file: String) throws {
-      let type = try Handle(H5Dget_type(id), .readFailed, "cannot read type", file: file, object: name)
+      let type = try Handle(
+        H5Dget_type(id), .readFailed, "cannot read type", file: file, object: name)
       dataType = DataType(typeID: type.id)
-      let space = try Handle(H5Dget_space(id), .readFailed, "cannot read shape", file: file, object: name)
+      let space = try Handle(
+        H5Dget_space(id), .readFailed, "cannot read shape", file: file, object: name)
       let rank = Int(H5Sget_simple_extent_ndims(space.id))
       var current = [hsize_t](repeating: 0, count: max(rank, 1))
       var maximum = [hsize_t](repeating: 0, count: max(rank, 1))
@@ -140,7 +142,8 @@ public struct Dataset: ~Copyable {
   /// How many chunks have been written. Wraps `H5Dget_num_chunks`.
   public func storedChunkCount() throws -> Int {
     guard layout == .chunked else { return 0 }
-    let space = try Handle(H5Dget_space(handle.id), .readFailed, "cannot read shape", file: file, object: name)
+    let space = try Handle(
+      H5Dget_space(handle.id), .readFailed, "cannot read shape", file: file, object: name)
     var n: hsize_t = 0
     _ = try check(
       H5Dget_num_chunks(handle.id, space.id, &n), .readFailed, "cannot count chunks", file: file,
@@ -170,10 +173,13 @@ public struct Dataset: ~Copyable {
     into buffer: UnsafeMutableBufferPointer<T>, start: [Int], count: [Int],
     transfer: Transfer = .independent
   ) throws {
-    try withSelection(start: start, count: count, elements: buffer.count, transfer: transfer, for: "read") {
+    try withSelection(
+      start: start, count: count, elements: buffer.count, transfer: transfer, for: "read"
+    ) {
       memory, fileSpace, transferList in
       _ = try check(
-        H5Dread(handle.id, T.elementType.nativeType, memory, fileSpace, transferList,
+        H5Dread(
+          handle.id, T.elementType.nativeType, memory, fileSpace, transferList,
           UnsafeMutableRawPointer(buffer.baseAddress)),
         .readFailed, "cannot read \(Self.describe(start: start, count: count))", file: file,
         object: name)
@@ -200,10 +206,13 @@ public struct Dataset: ~Copyable {
   public func write<T: HDF5Scalar>(
     _ buffer: UnsafeBufferPointer<T>, start: [Int], count: [Int], transfer: Transfer = .independent
   ) throws {
-    try withSelection(start: start, count: count, elements: buffer.count, transfer: transfer, for: "write") {
+    try withSelection(
+      start: start, count: count, elements: buffer.count, transfer: transfer, for: "write"
+    ) {
       memory, fileSpace, transferList in
       _ = try check(
-        H5Dwrite(handle.id, T.elementType.nativeType, memory, fileSpace, transferList,
+        H5Dwrite(
+          handle.id, T.elementType.nativeType, memory, fileSpace, transferList,
           UnsafeRawPointer(buffer.baseAddress)),
         .writeFailed, "cannot write \(Self.describe(start: start, count: count))", file: file,
         object: name)
@@ -296,7 +305,8 @@ public struct Dataset: ~Copyable {
         return 1  // the first scale names the dimension
       }
       _ = try check(
-        H5DSiterate_scales(handle.id, UInt32(axis), &index, visitor,
+        H5DSiterate_scales(
+          handle.id, UInt32(axis), &index, visitor,
           Unmanaged.passUnretained(found).toOpaque()),
         .readFailed, "cannot read the dimension scales of axis \(axis)", file: file, object: name)
       return found.name ?? "phony_dim_\(axis)"
@@ -321,7 +331,8 @@ public struct Dataset: ~Copyable {
         "cannot \(verb) a \(start.count)-D block of a \(shape.count)-D variable", file: file,
         object: name)
     }
-    for axis in 0..<shape.count where start[axis] < 0 || count[axis] < 0 || start[axis] + count[axis] > shape[axis] {
+    for axis in 0..<shape.count
+    where start[axis] < 0 || count[axis] < 0 || start[axis] + count[axis] > shape[axis] {
       throw HDF5Error(
         .invalidSelection,
         "axis \(axis): \(start[axis])..<\(start[axis] + count[axis]) is outside 0..<\(shape[axis])",
@@ -333,7 +344,8 @@ public struct Dataset: ~Copyable {
         .invalidSelection, "buffer of \(elements) elements for a block of \(n)", file: file,
         object: name)
     }
-    let fileSpace = try Handle(H5Dget_space(handle.id), .library, "H5Dget_space", file: file, object: name)
+    let fileSpace = try Handle(
+      H5Dget_space(handle.id), .library, "H5Dget_space", file: file, object: name)
     let memory: Handle
     if n == 0 {
       // A rank with nothing to move still takes part in a collective call.
@@ -353,7 +365,8 @@ public struct Dataset: ~Copyable {
       // selection element by element (H5S_select_iterate), ten times slower than the I/O.
       var shapeInMemory = shape.isEmpty ? [hsize_t(1)] : c
       memory = try Handle(
-        H5Screate_simple(Int32(shapeInMemory.count), &shapeInMemory, nil), .library, "H5Screate_simple")
+        H5Screate_simple(Int32(shapeInMemory.count), &shapeInMemory, nil), .library,
+        "H5Screate_simple")
     }
     let transferList = try propertyList(floe_h5p_dataset_xfer())
     if case .collective = transfer {

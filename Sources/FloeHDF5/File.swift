@@ -48,7 +48,9 @@ public struct File: ~Copyable {
   /// Creates a netCDF-4-compatible file (link and attribute creation order tracked, as
   /// netCDF-C writes them). Collective with a communicator. Refuses to replace an
   /// existing file unless `overwrite`. Wraps `H5Fcreate`.
-  public static func create(_ path: String, communicator: Communicator? = nil, overwrite: Bool = false)
+  public static func create(
+    _ path: String, communicator: Communicator? = nil, overwrite: Bool = false
+  )
     throws -> File
   {
     HDF5Library.setUp()
@@ -92,7 +94,8 @@ public struct File: ~Copyable {
       }
       _ = try check(length, .readFailed, "cannot list the file", file: path)
       var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-      _ = H5Lget_name_by_idx(handle.id, ".", order, H5_ITER_INC, i, &buffer, buffer.count, defaultList)
+      _ = H5Lget_name_by_idx(
+        handle.id, ".", order, H5_ITER_INC, i, &buffer, buffer.count, defaultList)
       let name = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
       // Only datasets: groups and named types are not variables.
       let object = H5Oopen(handle.id, name, defaultList)
@@ -128,7 +131,8 @@ public struct File: ~Copyable {
       let known = (try? datasetNames()) ?? []
       throw HDF5Error(
         .objectNotFound,
-        "no variable '\(name)'" + (known.isEmpty ? "" : "; the file has: \(known.joined(separator: ", "))"),
+        "no variable '\(name)'"
+          + (known.isEmpty ? "" : "; the file has: \(known.joined(separator: ", "))"),
         file: path)
     }
     let access = try propertyList(floe_h5p_dataset_access())

@@ -59,7 +59,8 @@ func check<T: BinaryInteger>(
   file: String? = nil, object: String? = nil
 ) throws -> T {
   if result < 0 {
-    throw HDF5Error(code, message(), file: file, object: object, stack: HDF5Library.takeErrorStack())
+    throw HDF5Error(
+      code, message(), file: file, object: object, stack: HDF5Library.takeErrorStack())
   }
   return result
 }

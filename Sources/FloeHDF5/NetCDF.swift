@@ -9,7 +9,8 @@ public enum NetCDF {
   /// The NAME netCDF-C gives such a scale: the prefix, a period, the length as `%10d`.
   static func dimensionOnlyName(length: Int) -> String {
     let digits = String(length)
-    return dimensionOnlyPrefix + "." + String(repeating: " ", count: max(0, 10 - digits.count)) + digits
+    return dimensionOnlyPrefix + "." + String(repeating: " ", count: max(0, 10 - digits.count))
+      + digits
   }
 }
 
@@ -94,7 +95,8 @@ extension File {
     _ = try check(
       H5DSset_scale(scale.handle.id, label), .createFailed, "cannot make a dimension scale",
       file: path, object: name)
-    try AttributeIO.write("_Netcdf4Dimid", .numbers(.int32([Int32(dimensionID)])), to: scale.handle.id, file: path)
+    try AttributeIO.write(
+      "_Netcdf4Dimid", .numbers(.int32([Int32(dimensionID)])), to: scale.handle.id, file: path)
     return scale
   }
 
@@ -115,7 +117,8 @@ extension File {
       shape.append(scale.shape[0])
       if scale.maxShape[0] == nil { unlimited = true }
     }
-    let variable = try createDataset(name, type: type, shape: shape, unlimited: unlimited, options: options)
+    let variable = try createDataset(
+      name, type: type, shape: shape, unlimited: unlimited, options: options)
     for (axis, dimension) in dimensions.enumerated() {
       let scale = try dataset(dimension)
       _ = try check(
@@ -142,17 +145,23 @@ extension File {
       H5Screate_simple(Int32(shape.count), &dims, &maxDims), .createFailed, "bad shape \(shape)",
       file: path, object: name)
     let creation = try propertyList(floe_h5p_dataset_create())
-    let chunks = options.chunkShape ?? (unlimited || options.deflateLevel != nil ? defaultChunks(shape) : nil)
+    let chunks =
+      options.chunkShape ?? (unlimited || options.deflateLevel != nil ? defaultChunks(shape) : nil)
     if let chunks {
       guard chunks.count == shape.count, chunks.allSatisfy({ $0 > 0 }) else {
         throw HDF5Error(
-          .createFailed, "chunk shape \(chunks) does not fit shape \(shape)", file: path, object: name)
+          .createFailed, "chunk shape \(chunks) does not fit shape \(shape)", file: path,
+          object: name)
       }
       var c = chunks.map { hsize_t($0) }
-      _ = try check(H5Pset_chunk(creation.id, Int32(c.count), &c), .createFailed, "bad chunks \(chunks)", file: path, object: name)
+      _ = try check(
+        H5Pset_chunk(creation.id, Int32(c.count), &c), .createFailed, "bad chunks \(chunks)",
+        file: path, object: name)
       if options.shuffle && options.deflateLevel != nil { _ = H5Pset_shuffle(creation.id) }
       if let level = options.deflateLevel {
-        _ = try check(H5Pset_deflate(creation.id, UInt32(level)), .createFailed, "bad deflate level \(level)", file: path, object: name)
+        _ = try check(
+          H5Pset_deflate(creation.id, UInt32(level)), .createFailed, "bad deflate level \(level)",
+          file: path, object: name)
       }
     }
     if let fill = options.fillValue {
@@ -187,7 +196,10 @@ public struct VariableOptions: Sendable {
   /// The `_FillValue`: stored as HDF5's fill value and as the attribute.
   public var fillValue: NumericArray?
 
-  public init(chunkShape: [Int]? = nil, deflateLevel: Int? = nil, shuffle: Bool = true, fillValue: NumericArray? = nil) {
+  public init(
+    chunkShape: [Int]? = nil, deflateLevel: Int? = nil, shuffle: Bool = true,
+    fillValue: NumericArray? = nil
+  ) {
     self.chunkShape = chunkShape
     self.deflateLevel = deflateLevel
     self.shuffle = shuffle

@@ -55,7 +55,9 @@ public enum NumericArray: Sendable, Equatable {
   }
 
   /// Makes an array of `type` from raw little-endian bytes of `count` elements.
-  static func fromBytes(_ type: ElementType, count: Int, _ fill: (UnsafeMutableRawPointer) throws -> Void)
+  static func fromBytes(
+    _ type: ElementType, count: Int, _ fill: (UnsafeMutableRawPointer) throws -> Void
+  )
     throws -> NumericArray
   {
     func make<T: HDF5Scalar>(_: T.Type) throws -> [T] {

@@ -35,7 +35,8 @@ public struct GroupedReducer: Reducer {
   }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
-    precondition(block.reduced.first == true, "groups run along the first dimension, which must be reduced")
+    precondition(
+      block.reduced.first == true, "groups run along the first dimension, which must be reduced")
     let steps = block.shape[0]
     let plane = block.values.count / Swift.max(steps, 1)
     var first = 0
@@ -49,14 +50,18 @@ public struct GroupedReducer: Reducer {
       start[0] += first
       let values: Block.Values
       switch block.values {
-      case .float32(let v): values = .float32(UnsafeBufferPointer(rebasing: v[(first * plane)..<(end * plane)]))
-      case .float64(let v): values = .float64(UnsafeBufferPointer(rebasing: v[(first * plane)..<(end * plane)]))
+      case .float32(let v):
+        values = .float32(UnsafeBufferPointer(rebasing: v[(first * plane)..<(end * plane)]))
+      case .float64(let v):
+        values = .float64(UnsafeBufferPointer(rebasing: v[(first * plane)..<(end * plane)]))
       }
-      let run = Block(values: values, shape: shape, start: start, reduced: block.reduced, missing: block.missing)
+      let run = Block(
+        values: values, shape: shape, start: start, reduced: block.reduced, missing: block.missing)
       var fresh = base.makePartial(points: partial.points)
       base.accumulate(run, into: &fresh)
       let range = slotRange(group, points: partial.points)
-      var slot = Partial(points: partial.points, fields: base.fieldsPerPoint, storage: Array(partial.storage[range]))
+      var slot = Partial(
+        points: partial.points, fields: base.fieldsPerPoint, storage: Array(partial.storage[range]))
       base.merge(fresh, into: &slot)
       partial.storage.replaceSubrange(range, with: slot.storage)
       first = end
@@ -66,8 +71,12 @@ public struct GroupedReducer: Reducer {
   public func merge(_ right: Partial, into left: inout Partial) {
     for g in 0..<groupCount {
       let range = slotRange(g, points: left.points)
-      var slot = Partial(points: left.points, fields: base.fieldsPerPoint, storage: Array(left.storage[range]))
-      base.merge(Partial(points: right.points, fields: base.fieldsPerPoint, storage: Array(right.storage[range])), into: &slot)
+      var slot = Partial(
+        points: left.points, fields: base.fieldsPerPoint, storage: Array(left.storage[range]))
+      base.merge(
+        Partial(
+          points: right.points, fields: base.fieldsPerPoint, storage: Array(right.storage[range])),
+        into: &slot)
       left.storage.replaceSubrange(range, with: slot.storage)
     }
   }
@@ -75,8 +84,11 @@ public struct GroupedReducer: Reducer {
   public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
     let n = partial.points
     for g in 0..<groupCount {
-      let slot = Partial(points: n, fields: base.fieldsPerPoint, storage: Array(partial.storage[slotRange(g, points: n)]))
-      base.finalize(slot, into: UnsafeMutableBufferPointer(rebasing: output[(g * n)..<((g + 1) * n)]))
+      let slot = Partial(
+        points: n, fields: base.fieldsPerPoint,
+        storage: Array(partial.storage[slotRange(g, points: n)]))
+      base.finalize(
+        slot, into: UnsafeMutableBufferPointer(rebasing: output[(g * n)..<((g + 1) * n)]))
     }
   }
 }

@@ -36,7 +36,9 @@ public struct Partial: Sendable, Equatable {
 
   /// Calls `body` with field `f` of every point.
   @inlinable
-  public mutating func withField<R>(_ f: Int, _ body: (UnsafeMutableBufferPointer<Double>) -> R) -> R {
+  public mutating func withField<R>(_ f: Int, _ body: (UnsafeMutableBufferPointer<Double>) -> R)
+    -> R
+  {
     let n = points
     return storage.withUnsafeMutableBufferPointer {
       body(UnsafeMutableBufferPointer(rebasing: $0[(f * n)..<((f + 1) * n)]))

@@ -38,6 +38,8 @@ public protocol Reducer: Sendable {
 }
 
 extension Reducer {
-  public func makePartial(points: Int) -> Partial { Partial(points: points, fields: fieldsPerPoint) }
+  public func makePartial(points: Int) -> Partial {
+    Partial(points: points, fields: fieldsPerPoint)
+  }
   public var groups: Int? { nil }
 }

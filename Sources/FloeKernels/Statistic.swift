@@ -80,7 +80,8 @@ func forEachTypedRun(
       for first in stride(from: 0, to: points, by: step) {
         let length = Swift.min(step, points - first)
         for offset in stride(from: first, to: values.count, by: points) {
-          float32(UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, first, 1)
+          float32(
+            UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, first, 1)
         }
       }
     case .float64(let values):
@@ -88,7 +89,8 @@ func forEachTypedRun(
       for first in stride(from: 0, to: points, by: step) {
         let length = Swift.min(step, points - first)
         for offset in stride(from: first, to: values.count, by: points) {
-          float64(UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, first, 1)
+          float64(
+            UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, first, 1)
         }
       }
     }
@@ -98,12 +100,14 @@ func forEachTypedRun(
   case .float32(let values):
     let (m0, m1) = block.missing.float32Pair
     block.forEachRun { offset, length, point, stride in
-      float32(UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, point, stride)
+      float32(
+        UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, point, stride)
     }
   case .float64(let values):
     let (m0, m1) = block.missing.float64Pair
     block.forEachRun { offset, length, point, stride in
-      float64(UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, point, stride)
+      float64(
+        UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]), m0, m1, point, stride)
     }
   }
 }
@@ -146,7 +150,8 @@ func accumulateSums<T: BinaryFloatingPoint>(
         let add = SIMD4<Double>(zero.replacing(with: v, where: ok))
         let counted = SIMD4<Double>(zero.replacing(with: one, where: ok))
         sp.storeBytes(of: sp.loadUnaligned(as: SIMD4<Double>.self) + add, as: SIMD4<Double>.self)
-        cp.storeBytes(of: cp.loadUnaligned(as: SIMD4<Double>.self) + counted, as: SIMD4<Double>.self)
+        cp.storeBytes(
+          of: cp.loadUnaligned(as: SIMD4<Double>.self) + counted, as: SIMD4<Double>.self)
         i += 4
       }
       while i < n {
@@ -210,10 +215,14 @@ public struct SumReducer: Reducer {
       forEachTypedRun(
         block,
         float32: { run, m0, m1, point, stride in
-          accumulateSums(run, m0, m1, point: point, stride: stride, count: f[0], sum: withSum ? f[1] : nil, squares: nil)
+          accumulateSums(
+            run, m0, m1, point: point, stride: stride, count: f[0], sum: withSum ? f[1] : nil,
+            squares: nil)
         },
         float64: { run, m0, m1, point, stride in
-          accumulateSums(run, m0, m1, point: point, stride: stride, count: f[0], sum: withSum ? f[1] : nil, squares: nil)
+          accumulateSums(
+            run, m0, m1, point: point, stride: stride, count: f[0], sum: withSum ? f[1] : nil,
+            squares: nil)
         })
     }
   }
@@ -257,7 +266,9 @@ public struct ExtremeReducer: Reducer {
     partial.withFields { f in
       let count = f[0]
       let best = f[1]
-      func fold<T: BinaryFloatingPoint>(_ run: UnsafeBufferPointer<T>, _ m0: T, _ m1: T, _ point: Int, _ stride: Int) {
+      func fold<T: BinaryFloatingPoint>(
+        _ run: UnsafeBufferPointer<T>, _ m0: T, _ m1: T, _ point: Int, _ stride: Int
+      ) {
         for i in 0..<run.count {
           let x = run[i]
           let ok = x == x && x != m0 && x != m1
@@ -311,10 +322,12 @@ public struct MomentsReducer: Reducer {
       forEachTypedRun(
         block,
         float32: { run, m0, m1, point, stride in
-          accumulateSums(run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
+          accumulateSums(
+            run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
         },
         float64: { run, m0, m1, point, stride in
-          accumulateSums(run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
+          accumulateSums(
+            run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
         })
       for p in 0..<f[0].count {
         let n = f[0][p]

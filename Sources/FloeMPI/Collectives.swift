@@ -55,7 +55,8 @@ extension Communicator {
   public func gatherv<T: MPIScalar>(_ values: [T], root: Int) throws(MPIError) -> (
     values: [T], counts: [Int]
   ) {
-    let counts = try gather([Int32](arrayLiteral: mpiCount(values.count, "MPI_Gatherv")), root: root)
+    let counts = try gather(
+      [Int32](arrayLiteral: mpiCount(values.count, "MPI_Gatherv")), root: root)
     let displacements = try offsets(of: counts, "MPI_Gatherv")
     let total = counts.reduce(0) { $0 + Int($1) }
     var result = [T](unsafeUninitializedCapacity: total) { $1 = total }
@@ -75,7 +76,8 @@ extension Communicator {
   public func scatter<T: MPIScalar>(_ values: [T], count: Int, root: Int) throws(MPIError) -> [T] {
     let n = try mpiCount(count, "MPI_Scatter")
     if rank == root && values.count != count * size {
-      throw MPIError.usage("MPI_Scatter", "root passed \(values.count) values for \(size) x \(count)")
+      throw MPIError.usage(
+        "MPI_Scatter", "root passed \(values.count) values for \(size) x \(count)")
     }
     var result = [T](unsafeUninitializedCapacity: count) { $1 = count }
     let code = values.withUnsafeBytes { send in
@@ -98,7 +100,8 @@ extension Communicator {
     if rank == root {
       guard counts.count == size, counts.reduce(0, +) == values.count else {
         throw MPIError.usage(
-          "MPI_Scatterv", "root passed \(counts.count) counts summing to \(counts.reduce(0, +)) "
+          "MPI_Scatterv",
+          "root passed \(counts.count) counts summing to \(counts.reduce(0, +)) "
             + "for \(size) ranks and \(values.count) values")
       }
       for c in counts { counts32.append(try mpiCount(c, "MPI_Scatterv")) }
@@ -227,7 +230,8 @@ extension Communicator {
   ) {
     guard sendCounts.count == size, sendCounts.reduce(0, +) == values.count else {
       throw MPIError.usage(
-        "MPI_Alltoallv", "passed \(sendCounts.count) counts summing to "
+        "MPI_Alltoallv",
+        "passed \(sendCounts.count) counts summing to "
           + "\(sendCounts.reduce(0, +)) for \(size) ranks and \(values.count) values")
     }
     var send32: [Int32] = []

@@ -11,17 +11,27 @@ public protocol MPIScalar: BitwiseCopyable {
   static var mpiType: Datatype { get }
 }
 
-extension Int8: MPIScalar { public static var mpiType: Datatype { Datatype(handle: floe_mpi_int8()) } }
-extension UInt8: MPIScalar { public static var mpiType: Datatype { Datatype(handle: floe_mpi_uint8()) } }
-extension Int16: MPIScalar { public static var mpiType: Datatype { Datatype(handle: floe_mpi_int16()) } }
+extension Int8: MPIScalar {
+  public static var mpiType: Datatype { Datatype(handle: floe_mpi_int8()) }
+}
+extension UInt8: MPIScalar {
+  public static var mpiType: Datatype { Datatype(handle: floe_mpi_uint8()) }
+}
+extension Int16: MPIScalar {
+  public static var mpiType: Datatype { Datatype(handle: floe_mpi_int16()) }
+}
 extension UInt16: MPIScalar {
   public static var mpiType: Datatype { Datatype(handle: floe_mpi_uint16()) }
 }
-extension Int32: MPIScalar { public static var mpiType: Datatype { Datatype(handle: floe_mpi_int32()) } }
+extension Int32: MPIScalar {
+  public static var mpiType: Datatype { Datatype(handle: floe_mpi_int32()) }
+}
 extension UInt32: MPIScalar {
   public static var mpiType: Datatype { Datatype(handle: floe_mpi_uint32()) }
 }
-extension Int64: MPIScalar { public static var mpiType: Datatype { Datatype(handle: floe_mpi_int64()) } }
+extension Int64: MPIScalar {
+  public static var mpiType: Datatype { Datatype(handle: floe_mpi_int64()) }
+}
 extension UInt64: MPIScalar {
   public static var mpiType: Datatype { Datatype(handle: floe_mpi_uint64()) }
 }
@@ -29,7 +39,9 @@ extension Int: MPIScalar {
   // Swift's Int is 64 bits on every platform Floe runs on.
   public static var mpiType: Datatype { Datatype(handle: floe_mpi_int64()) }
 }
-extension Float: MPIScalar { public static var mpiType: Datatype { Datatype(handle: floe_mpi_float()) } }
+extension Float: MPIScalar {
+  public static var mpiType: Datatype { Datatype(handle: floe_mpi_float()) }
+}
 extension Double: MPIScalar {
   public static var mpiType: Datatype { Datatype(handle: floe_mpi_double()) }
 }

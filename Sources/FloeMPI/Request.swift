@@ -74,7 +74,9 @@ extension Communicator {
   }
 
   /// Starts sending `buffer` to `destination`. Wraps `MPI_Isend`.
-  public func isend<T: MPIScalar>(_ buffer: UnsafeBufferPointer<T>, to destination: Int, tag: Int = 0)
+  public func isend<T: MPIScalar>(
+    _ buffer: UnsafeBufferPointer<T>, to destination: Int, tag: Int = 0
+  )
     throws(MPIError) -> Request
   {
     var request: MPI_Request? = nil

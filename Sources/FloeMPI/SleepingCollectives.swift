@@ -16,7 +16,8 @@ extension Communicator {
   {
     let n = try mpiCount(count, "MPI_Iscatter")
     if rank == root && values.count != count * size {
-      throw MPIError.usage("MPI_Iscatter", "root passed \(values.count) values for \(size) x \(count)")
+      throw MPIError.usage(
+        "MPI_Iscatter", "root passed \(values.count) values for \(size) x \(count)")
     }
     var result = [T](unsafeUninitializedCapacity: count) { $1 = count }
     let failure: MPIError? = values.withUnsafeBytes { send in
@@ -53,7 +54,9 @@ extension Communicator {
   }
 
   /// Waits for a started operation while its buffers are still pinned by the caller's closure.
-  private static func finish(_ code: Int32, _ request: MPI_Request?, _ call: String, _ waiting: Waiting)
+  private static func finish(
+    _ code: Int32, _ request: MPI_Request?, _ call: String, _ waiting: Waiting
+  )
     -> MPIError?
   {
     guard code == MPI_SUCCESS else { return MPIError.from(code: code, call: call) }

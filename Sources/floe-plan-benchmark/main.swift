@@ -7,9 +7,11 @@ func measure(units: Int, workers: Int) throws -> (plan: Double, schedule: Double
   let start = ProcessStats.now()
   // A time mean of `units` chunks of 1 x 100 x 100 float32 values, one unit per chunk.
   let plan = ReductionPlan(
-    shape: [units, 100, 100], reduced: [true, false, false], chunks: [1, 100, 100], targetUnitElements: 1)
+    shape: [units, 100, 100], reduced: [true, false, false], chunks: [1, 100, 100],
+    targetUnitElements: 1)
   let sizing = try SuperstepSizing(
-    plan: plan, workers: workers, budget: MemorySize(bytes: 64 << 20), elementSize: 4, fieldsPerPoint: 2)
+    plan: plan, workers: workers, budget: MemorySize(bytes: 64 << 20), elementSize: 4,
+    fieldsPerPoint: 2)
   let planned = ProcessStats.now()
   // Every superstep's assignment, as rank 0 makes them during the run.
   let scheduler = Scheduler(plan: plan, sizing: sizing, workers: workers)

@@ -26,15 +26,19 @@ extension CDOStyleCommand {
         throw CommandError(
           names.isEmpty
             ? "\(options.input) has no data variable"
-            : "\(options.input) has several data variables (\(names.joined(separator: ", "))); name one with --var")
+            : "\(options.input) has several data variables (\(names.joined(separator: ", "))); name one with --var"
+        )
       }
       return Array(names[0].utf8)
     }
     let variable = String(decoding: try world.broadcastArray(found ?? [], root: 0), as: UTF8.self)
     let request = ReduceRequest(
-      input: options.input, variable: variable, statistic: Self.operation, over: Self.over, output: options.output,
-      memoryPerRank: MemorySize(options.memoryPerRank) ?? ReduceRequest.defaultMemory, overwrite: options.overwrite,
-      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "), weights: Self.weights,
+      input: options.input, variable: variable, statistic: Self.operation, over: Self.over,
+      output: options.output,
+      memoryPerRank: MemorySize(options.memoryPerRank) ?? ReduceRequest.defaultMemory,
+      overwrite: options.overwrite,
+      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+      weights: Self.weights,
       grouping: Self.grouping)
     _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
   }
@@ -61,81 +65,96 @@ struct CDOOptions: ParsableArguments {
 
   func validate() throws {
     guard MemorySize(memoryPerRank) != nil else {
-      throw ValidationError("--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
+      throw ValidationError(
+        "--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
     }
   }
 }
 
 struct TimMean: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "timmean", abstract: "Mean over time (CDO timmean).")
+  static let configuration = CommandConfiguration(
+    commandName: "timmean", abstract: "Mean over time (CDO timmean).")
   static let operation = Statistic.mean
   @OptionGroup var options: CDOOptions
 }
 struct TimSum: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "timsum", abstract: "Sum over time (CDO timsum).")
+  static let configuration = CommandConfiguration(
+    commandName: "timsum", abstract: "Sum over time (CDO timsum).")
   static let operation = Statistic.sum
   @OptionGroup var options: CDOOptions
 }
 struct TimMin: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "timmin", abstract: "Minimum over time (CDO timmin).")
+  static let configuration = CommandConfiguration(
+    commandName: "timmin", abstract: "Minimum over time (CDO timmin).")
   static let operation = Statistic.min
   @OptionGroup var options: CDOOptions
 }
 struct TimMax: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "timmax", abstract: "Maximum over time (CDO timmax).")
+  static let configuration = CommandConfiguration(
+    commandName: "timmax", abstract: "Maximum over time (CDO timmax).")
   static let operation = Statistic.max
   @OptionGroup var options: CDOOptions
 }
 struct TimStd: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "timstd", abstract: "Standard deviation over time, divisor n (CDO timstd).")
+  static let configuration = CommandConfiguration(
+    commandName: "timstd", abstract: "Standard deviation over time, divisor n (CDO timstd).")
   static let operation = Statistic.standardDeviation
   @OptionGroup var options: CDOOptions
 }
 struct TimVar: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "timvar", abstract: "Variance over time, divisor n (CDO timvar).")
+  static let configuration = CommandConfiguration(
+    commandName: "timvar", abstract: "Variance over time, divisor n (CDO timvar).")
   static let operation = Statistic.variance
   @OptionGroup var options: CDOOptions
 }
 struct FldMean: CDOStyleCommand {
   static let configuration = CommandConfiguration(
-    commandName: "fldmean", abstract: "Area-weighted mean over latitude and longitude (CDO fldmean; see docs/cf-semantics.md).")
+    commandName: "fldmean",
+    abstract:
+      "Area-weighted mean over latitude and longitude (CDO fldmean; see docs/cf-semantics.md).")
   static let operation = Statistic.mean
   static var over: [String]? { ["lat", "lon"] }
   static var weights: WeightKind? { .coslat }
   @OptionGroup var options: CDOOptions
 }
 struct FldSum: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "fldsum", abstract: "Sum over latitude and longitude (CDO fldsum).")
+  static let configuration = CommandConfiguration(
+    commandName: "fldsum", abstract: "Sum over latitude and longitude (CDO fldsum).")
   static let operation = Statistic.sum
   static var over: [String]? { ["lat", "lon"] }
   @OptionGroup var options: CDOOptions
 }
 struct YMonMean: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "ymonmean", abstract: "Monthly climatology (CDO ymonmean).")
+  static let configuration = CommandConfiguration(
+    commandName: "ymonmean", abstract: "Monthly climatology (CDO ymonmean).")
   static let operation = Statistic.mean
   static var grouping: TimeGrouping? { .month }
   @OptionGroup var options: CDOOptions
 }
 struct YSeasMean: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "yseasmean", abstract: "Seasonal climatology, DJF MAM JJA SON (CDO yseasmean).")
+  static let configuration = CommandConfiguration(
+    commandName: "yseasmean", abstract: "Seasonal climatology, DJF MAM JJA SON (CDO yseasmean).")
   static let operation = Statistic.mean
   static var grouping: TimeGrouping? { .season }
   @OptionGroup var options: CDOOptions
 }
 struct YearMean: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "yearmean", abstract: "Mean of each year (CDO yearmean).")
+  static let configuration = CommandConfiguration(
+    commandName: "yearmean", abstract: "Mean of each year (CDO yearmean).")
   static let operation = Statistic.mean
   static var grouping: TimeGrouping? { .year }
   @OptionGroup var options: CDOOptions
 }
 struct MonMean: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "monmean", abstract: "Mean of each month of each year (CDO monmean).")
+  static let configuration = CommandConfiguration(
+    commandName: "monmean", abstract: "Mean of each month of each year (CDO monmean).")
   static let operation = Statistic.mean
   static var grouping: TimeGrouping? { .yearMonth }
   @OptionGroup var options: CDOOptions
 }
 struct DayMean: CDOStyleCommand {
-  static let configuration = CommandConfiguration(commandName: "daymean", abstract: "Mean of each day (CDO daymean).")
+  static let configuration = CommandConfiguration(
+    commandName: "daymean", abstract: "Mean of each day (CDO daymean).")
   static let operation = Statistic.mean
   static var grouping: TimeGrouping? { .day }
   @OptionGroup var options: CDOOptions
@@ -143,6 +162,7 @@ struct DayMean: CDOStyleCommand {
 
 /// The CDO-style commands, for the root command's list.
 let cdoStyleCommands: [ParsableCommand.Type] = [
-  TimMean.self, TimSum.self, TimMin.self, TimMax.self, TimStd.self, TimVar.self, FldMean.self, FldSum.self,
+  TimMean.self, TimSum.self, TimMin.self, TimMax.self, TimStd.self, TimVar.self, FldMean.self,
+  FldSum.self,
   YMonMean.self, YSeasMean.self, YearMean.self, MonMean.self, DayMean.self,
 ]

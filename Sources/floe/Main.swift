@@ -79,7 +79,9 @@ extension DistributedCommand {
 enum LaunchEnvironment {
   /// This process's rank from the launcher's environment (Open MPI, MPICH/PMI, Slurm),
   /// or 0 when not launched by one.
-  static var rank: Int { number(["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"]) ?? 0 }
+  static var rank: Int {
+    number(["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"]) ?? 0
+  }
 
   /// How many ranks the launcher started, or 1.
   static var size: Int { number(["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"]) ?? 1 }

@@ -31,7 +31,10 @@ struct ReduceCommand: DistributedCommand {
   @Option(help: "Dimensions to reduce, comma-separated (default: the record dimension).")
   var over: String?
 
-  @Option(help: "Weights for --op mean or sum: coslat (cos(latitude), or zone areas from the latitude's bounds).")
+  @Option(
+    help:
+      "Weights for --op mean or sum: coslat (cos(latitude), or zone areas from the latitude's bounds)."
+  )
   var weights: WeightKind?
 
   @Option(help: "Group time steps: time.month or time.season (climatologies), time.year, time.day.")
@@ -40,7 +43,10 @@ struct ReduceCommand: DistributedCommand {
   @Option(help: "Periods of each year: time=1D (daily), time=1M (monthly), time=1Y (yearly).")
   var resample: String?
 
-  @Option(help: "Reduce only DIM's values FROM to TO, both included (dates for time; FROM..TO if they contain colons). Repeatable.")
+  @Option(
+    help:
+      "Reduce only DIM's values FROM to TO, both included (dates for time; FROM..TO if they contain colons). Repeatable."
+  )
   var sel: [String] = []
 
   @Option(help: "Reduce only DIM's indices I to J, J excluded. Repeatable.")
@@ -63,7 +69,8 @@ struct ReduceCommand: DistributedCommand {
       throw ValidationError("unknown --op '\(op)'; use one of: mean sum min max count var std")
     }
     if let by, TimeGrouping(by: by) == nil {
-      throw ValidationError("unknown --by '\(by)'; use time.month, time.season, time.year or time.day")
+      throw ValidationError(
+        "unknown --by '\(by)'; use time.month, time.season, time.year or time.day")
     }
     if let resample, TimeGrouping(resample: resample) == nil {
       throw ValidationError("unknown --resample '\(resample)'; use time=1D, time=1M or time=1Y")
@@ -79,7 +86,8 @@ struct ReduceCommand: DistributedCommand {
       throw ValidationError("--dtype '\(dtype)': use float32 or float64")
     }
     guard let size = MemorySize(memoryPerRank), size.bytes > 0 else {
-      throw ValidationError("--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
+      throw ValidationError(
+        "--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
     }
   }
 
@@ -88,9 +96,12 @@ struct ReduceCommand: DistributedCommand {
       input: input, variable: variable, statistic: Statistic(name: op)!,
       over: over?.split(separator: ",").map(String.init), output: output,
       memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
-      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "), weights: weights,
-      grouping: by.flatMap(TimeGrouping.init(by:)) ?? resample.flatMap(TimeGrouping.init(resample:)))
-    request.selections = sel.compactMap(Selection.init(sel:)) + isel.compactMap(Selection.init(isel:))
+      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+      weights: weights,
+      grouping: by.flatMap(TimeGrouping.init(by:)) ?? resample.flatMap(TimeGrouping.init(resample:))
+    )
+    request.selections =
+      sel.compactMap(Selection.init(sel:)) + isel.compactMap(Selection.init(isel:))
     request.writeFloat64 = dtype == "float64"
     _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
   }

@@ -7,7 +7,8 @@ final class InfoTests: ScratchTestCase {
   func testOneReportFromRankZero() throws {
     let path = directory.appendingPathComponent("tas.nc").path
     XCTAssertSucceeded(
-      try MPIRun.alone("floe", ["gen", "-o", path, "--shape", "37,7,11", "--chunks", "5,4,6", "--deflate", "2"]),
+      try MPIRun.alone(
+        "floe", ["gen", "-o", path, "--shape", "37,7,11", "--chunks", "5,4,6", "--deflate", "2"]),
       "gen")
     for np in MPIRun.ranks {
       let result = try MPIRun.mpirun(np, "floe", ["info", path])
@@ -46,7 +47,8 @@ final class InfoTests: ScratchTestCase {
         XCTAssertFalse(result.timedOut, "floe info \(path) hung on \(np) ranks")
         XCTAssertEqual(result.status, 1, "np=\(np) \(path): \(result.stderr)")
         XCTAssertEqual(result.errorLines.count, 1, "np=\(np): \(result.stderr)")
-        XCTAssertTrue(result.errorLines.first?.contains(message) ?? false, "np=\(np): \(result.stderr)")
+        XCTAssertTrue(
+          result.errorLines.first?.contains(message) ?? false, "np=\(np): \(result.stderr)")
         XCTAssertEqual(result.stdout, "", "no partial report")
       }
     }

@@ -117,7 +117,8 @@ enum MPIRun {
   /// for a process of that singleton's job and fail. A user's own OMPI_MCA_* settings stay.
   static var launchEnvironment: [String: String] {
     let singletonKeys: Set<String> = [
-      "OMPI_APP_CTX_NUM_PROCS", "OMPI_MCA_ess", "OMPI_MCA_pmix", "HFI_NO_BACKTRACE", "IPATH_NO_BACKTRACE",
+      "OMPI_APP_CTX_NUM_PROCS", "OMPI_MCA_ess", "OMPI_MCA_pmix", "HFI_NO_BACKTRACE",
+      "IPATH_NO_BACKTRACE",
     ]
     return ProcessInfo.processInfo.environment.filter { key, _ in
       !(key.hasPrefix("PMIX_") || key.hasPrefix("ORTE_") || key.hasPrefix("OMPI_MCA_orte_")

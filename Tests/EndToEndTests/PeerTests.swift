@@ -16,17 +16,21 @@ final class PeerTests: ScratchTestCase {
   }
 
   func floe(_ arguments: [String]) throws {
-    XCTAssertSucceeded(try MPIRun.mpirun(3, "floe", arguments), "floe " + arguments.joined(separator: " "))
+    XCTAssertSucceeded(
+      try MPIRun.mpirun(3, "floe", arguments), "floe " + arguments.joined(separator: " "))
   }
 
   func testAgainstCDOAndNCO() throws {
     let input = directory.appendingPathComponent("tas.nc").path
-    try floe(["gen", "-o", input, "--shape", "730,19,36", "--chunks", "30,19,36", "--fill-fraction", "0.02"])
+    try floe([
+      "gen", "-o", input, "--shape", "730,19,36", "--chunks", "30,19,36", "--fill-fraction", "0.02",
+    ])
     func out(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     // Exact agreement: time mean, population standard deviation, monthly climatology.
     for (cdo, floeArguments) in [
-      ("timmean", ["--op", "mean"]), ("timstd", ["--op", "std"]), ("ymonmean", ["--op", "mean", "--by", "time.month"]),
+      ("timmean", ["--op", "mean"]), ("timstd", ["--op", "std"]),
+      ("ymonmean", ["--op", "mean", "--by", "time.month"]),
     ] {
       try tool(["cdo", "-s", cdo, input, out("cdo-\(cdo).nc")])
       try floe(["reduce", input, "--var", "tas"] + floeArguments + ["-o", out("floe-\(cdo).nc")])
@@ -38,19 +42,29 @@ final class PeerTests: ScratchTestCase {
     }
 
     // A box in time, latitude and longitude, as CDO's seldate and sellonlatbox choose it.
-    try tool(["cdo", "-s", "timmean", "-seldate,2000-03-01,2000-05-31", "-sellonlatbox,100,200,-70,-50", input, out("cdo-box.nc")])
-    try floe(["reduce", input, "--var", "tas", "--op", "mean", "--sel", "time=2000-03-01:2000-05-31", "--isel", "lat=2:5", "--sel", "lon=100:200", "-o", out("floe-box.nc")])
+    try tool([
+      "cdo", "-s", "timmean", "-seldate,2000-03-01,2000-05-31", "-sellonlatbox,100,200,-70,-50",
+      input, out("cdo-box.nc"),
+    ])
+    try floe([
+      "reduce", input, "--var", "tas", "--op", "mean", "--sel", "time=2000-03-01:2000-05-31",
+      "--isel", "lat=2:5", "--sel", "lon=100:200", "-o", out("floe-box.nc"),
+    ])
     XCTAssertEqual(try values(out("cdo-box.nc")), try values(out("floe-box.nc")))
 
     // The CDO-style commands against the CDO operators of the same names.
-    for name in ["timsum", "timmin", "timmax", "timvar", "yseasmean", "yearmean", "monmean", "daymean", "fldsum"] {
+    for name in [
+      "timsum", "timmin", "timmax", "timvar", "yseasmean", "yearmean", "monmean", "daymean",
+      "fldsum",
+    ] {
       try tool(["cdo", "-s", name, input, out("cdo-\(name).nc")])
       try floe([name, input, out("floe-\(name).nc")])
       let peer = try values(out("cdo-\(name).nc"))
       let ours = try values(out("floe-\(name).nc"))
       XCTAssertEqual(peer.count, ours.count, name)
       let worst = zip(peer, ours).map { abs($0 - $1) / max(abs($0), 1) }.max() ?? .infinity
-      XCTAssertLessThanOrEqual(worst, 0, "floe \(name) differs from cdo \(name) by up to \(worst) relative")
+      XCTAssertLessThanOrEqual(
+        worst, 0, "floe \(name) differs from cdo \(name) by up to \(worst) relative")
     }
 
     // NCO's record average is the same time mean.
@@ -61,7 +75,10 @@ final class PeerTests: ScratchTestCase {
     // zone areas of the latitude bounds; the areas differ by up to 0.5 %, the means by
     // up to 2e-4 relative.
     try tool(["cdo", "-s", "fldmean", input, out("cdo-fldmean.nc")])
-    try floe(["reduce", input, "--var", "tas", "--op", "mean", "--over", "lat,lon", "--weights", "coslat", "-o", out("floe-fldmean.nc")])
+    try floe([
+      "reduce", input, "--var", "tas", "--op", "mean", "--over", "lat,lon", "--weights", "coslat",
+      "-o", out("floe-fldmean.nc"),
+    ])
     let peer = try values(out("cdo-fldmean.nc"))
     let ours = try values(out("floe-fldmean.nc"))
     XCTAssertEqual(peer.count, 730)

@@ -11,7 +11,11 @@ final class ReduceTests: ScratchTestCase {
   func makeInput() throws -> String {
     let path = directory.appendingPathComponent("in.nc").path
     let gen = try MPIRun.mpirun(
-      2, "floe", ["gen", "-o", path, "--shape", "10500,20,30", "--chunks", "1,10,15", "--fill-fraction", "0.05", "--seed", "3"])
+      2, "floe",
+      [
+        "gen", "-o", path, "--shape", "10500,20,30", "--chunks", "1,10,15", "--fill-fraction",
+        "0.05", "--seed", "3",
+      ])
     XCTAssertSucceeded(gen, "gen")
     return path
   }
@@ -29,27 +33,43 @@ final class ReduceTests: ScratchTestCase {
       for np in MPIRun.ranks {
         for budget in ["3MiB", "6MiB", "1GiB"] {
           let out = directory.appendingPathComponent("\(op)-\(np)-\(budget).nc").path
-          let result = try MPIRun.mpirun(np, "floe", ["reduce", input, "--var", "tas", "--op", op, "-o", out, "--memory-per-rank", budget])
+          let result = try MPIRun.mpirun(
+            np, "floe",
+            ["reduce", input, "--var", "tas", "--op", op, "-o", out, "--memory-per-rank", budget])
           XCTAssertSucceeded(result, "reduce --op \(op) on \(np) ranks with \(budget)")
-          XCTAssertTrue(result.stderr.contains("floe: plan: 28 units of 1747 x 10 x 15"), result.stderr)
-          if let line = result.stderr.split(separator: "\n").first(where: { $0.contains("floe: done:") }),
-            let steps = line.split(separator: " ").firstIndex(of: "supersteps").map({ Int(line.split(separator: " ")[$0 - 1]) }) {
+          XCTAssertTrue(
+            result.stderr.contains("floe: plan: 28 units of 1747 x 10 x 15"), result.stderr)
+          if let line = result.stderr.split(separator: "\n").first(where: {
+            $0.contains("floe: done:")
+          }),
+            let steps = line.split(separator: " ").firstIndex(of: "supersteps").map({
+              Int(line.split(separator: " ")[$0 - 1])
+            })
+          {
             superstepCounts.insert(steps ?? -1)
           }
           let got = try values(out)
           if let reference {
-            XCTAssertEqual(got.map(\.bitPattern), reference.map(\.bitPattern), "\(op) np=\(np) budget=\(budget) differs")
+            XCTAssertEqual(
+              got.map(\.bitPattern), reference.map(\.bitPattern),
+              "\(op) np=\(np) budget=\(budget) differs")
           } else {
             reference = got
           }
         }
       }
-      XCTAssertGreaterThanOrEqual(superstepCounts.count, 3, "budgets should give different superstep counts: \(superstepCounts)")
+      XCTAssertGreaterThanOrEqual(
+        superstepCounts.count, 3,
+        "budgets should give different superstep counts: \(superstepCounts)")
       // A plain serial computation per point, in float64, two-pass for std.
       for p in 0..<plane {
         let column = (0..<10500).map { data[$0 * plane + p] }.filter { $0 != 1e20 }.map(Double.init)
         let mean = column.reduce(0, +) / Double(column.count)
-        let want = op == "mean" ? mean : (column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(column.count)).squareRoot()
+        let want =
+          op == "mean"
+          ? mean
+          : (column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(column.count))
+            .squareRoot()
         XCTAssertEqual(Double(reference![p]), want, accuracy: abs(want) * 1e-6, "\(op) point \(p)")
       }
     }
@@ -62,15 +82,26 @@ final class ReduceTests: ScratchTestCase {
       for budget in ["3MiB", "1GiB"] {
         let out = directory.appendingPathComponent("ymon-\(np)-\(budget).nc").path
         let result = try MPIRun.mpirun(
-          np, "floe", ["reduce", input, "--var", "tas", "--op", "mean", "--by", "time.month", "-o", out, "--memory-per-rank", budget])
+          np, "floe",
+          [
+            "reduce", input, "--var", "tas", "--op", "mean", "--by", "time.month", "-o", out,
+            "--memory-per-rank", budget,
+          ])
         XCTAssertSucceeded(result, "ymonmean on \(np) ranks with \(budget)")
         let got = try values(out)
         XCTAssertEqual(got.count, 12 * 600)
-        if let reference { XCTAssertEqual(got.map(\.bitPattern), reference.map(\.bitPattern), "np=\(np) \(budget)") } else { reference = got }
+        if let reference {
+          XCTAssertEqual(got.map(\.bitPattern), reference.map(\.bitPattern), "np=\(np) \(budget)")
+        } else {
+          reference = got
+        }
       }
     }
-    let header = try MPIRun.run("/usr/bin/env", ["ncdump", "-h", directory.appendingPathComponent("ymon-1-3MiB.nc").path], timeout: 30)
-    XCTAssertTrue(header.stdout.contains("time:climatology = \"climatology_bounds\" ;"), header.stdout)
+    let header = try MPIRun.run(
+      "/usr/bin/env", ["ncdump", "-h", directory.appendingPathComponent("ymon-1-3MiB.nc").path],
+      timeout: 30)
+    XCTAssertTrue(
+      header.stdout.contains("time:climatology = \"climatology_bounds\" ;"), header.stdout)
     XCTAssertTrue(header.stdout.contains("double climatology_bounds(time, bnds) ;"), header.stdout)
   }
 
@@ -78,13 +109,17 @@ final class ReduceTests: ScratchTestCase {
     // 260 MB of data, a 24 MiB budget; Floe's fixed overhead (Swift, MPI, HDF5 and the
     // executable itself) is stated as 96 MiB per rank.
     let input = directory.appendingPathComponent("big.nc").path
-    XCTAssertSucceeded(try MPIRun.mpirun(2, "floe", ["gen", "-o", input, "--shape", "2000,181,180"]), "gen")
+    XCTAssertSucceeded(
+      try MPIRun.mpirun(2, "floe", ["gen", "-o", input, "--shape", "2000,181,180"]), "gen")
     let size = try FileManager.default.attributesOfItem(atPath: input)[.size] as! Int
     XCTAssertGreaterThan(size, 8 * 24 << 20)
     let out = directory.appendingPathComponent("mean.nc").path
-    let result = try MPIRun.mpirun(3, "floe", ["reduce", input, "--var", "tas", "--op", "mean", "-o", out, "--memory-per-rank", "24MiB"])
+    let result = try MPIRun.mpirun(
+      3, "floe",
+      ["reduce", input, "--var", "tas", "--op", "mean", "-o", out, "--memory-per-rank", "24MiB"])
     XCTAssertSucceeded(result, "reduce")
-    let line = try XCTUnwrap(result.stderr.split(separator: "\n").first { $0.contains("peak RSS") }, result.stderr)
+    let line = try XCTUnwrap(
+      result.stderr.split(separator: "\n").first { $0.contains("peak RSS") }, result.stderr)
     let peaks = line.components(separatedBy: "peak RSS ").last!.components(separatedBy: " / ")
     let largest = try XCTUnwrap(peaks.compactMap(Self.mebibytes).max(), String(line))
     XCTAssertLessThanOrEqual(largest, 24 + 96, String(line))
@@ -104,7 +139,9 @@ final class ReduceTests: ScratchTestCase {
   func testACorruptChunkEndsEveryRankWithTheUnitNamed() throws {
     let input = directory.appendingPathComponent("corrupt.nc").path
     XCTAssertSucceeded(
-      try MPIRun.mpirun(2, "floe", ["gen", "-o", input, "--shape", "40,200,400", "--chunks", "10,200,400", "--deflate", "1"]),
+      try MPIRun.mpirun(
+        2, "floe",
+        ["gen", "-o", input, "--shape", "40,200,400", "--chunks", "10,200,400", "--deflate", "1"]),
       "gen")
     // Chunks of 800,000 values are units of their own: the chunk at step 20 is unit 2.
     let location = try File.open(input).dataset("tas").storedChunkLocation(at: [20, 0, 0])
@@ -113,12 +150,15 @@ final class ReduceTests: ScratchTestCase {
     try handle.write(contentsOf: Data(repeating: 0xA5, count: 64))
     try handle.close()
     let out = directory.appendingPathComponent("out.nc").path
-    let result = try MPIRun.mpirun(3, "floe", ["reduce", input, "--var", "tas", "--op", "mean", "-o", out], timeout: 60)
+    let result = try MPIRun.mpirun(
+      3, "floe", ["reduce", input, "--var", "tas", "--op", "mean", "-o", out], timeout: 60)
     XCTAssertFalse(result.timedOut, "a corrupt chunk hung the job")
     XCTAssertEqual(result.status, 1, result.stderr)
     XCTAssertEqual(result.errorLines.count, 1, result.stderr)
     let error = result.errorLines.first ?? ""
-    XCTAssertTrue(error.contains("unit 2 of 4 (time 20..<30, lat 0..<200, lon 0..<400), reading for mean"), error)
+    XCTAssertTrue(
+      error.contains("unit 2 of 4 (time 20..<30, lat 0..<200, lon 0..<400), reading for mean"),
+      error)
     XCTAssertTrue(error.contains("inflate() failed"), error)
     XCTAssertTrue(error.contains("rank "), error)
     XCTAssertTrue(error.contains(input), error)
@@ -128,40 +168,64 @@ final class ReduceTests: ScratchTestCase {
 
   func testBadRequestsEndEveryRankWithOneMessage() throws {
     let input = directory.appendingPathComponent("small.nc").path
-    XCTAssertSucceeded(try MPIRun.alone("floe", ["gen", "-o", input, "--shape", "30,10,12"]), "gen")
+    XCTAssertSucceeded(
+      try MPIRun.alone("floe", ["gen", "-o", input, "--shape", "30,10,12"]), "gen")
     let exists = directory.appendingPathComponent("exists.nc").path
     FileManager.default.createFile(atPath: exists, contents: Data("keep me".utf8))
     let out = directory.appendingPathComponent("out.nc").path
     let cases: [([String], String)] = [
-      (["--var", "pr", "--op", "mean", "-o", out], "no variable 'pr'; the file has: time, lat, lon, bnds, lat_bnds, lon_bnds, tas"),
-      (["--var", "tas", "--op", "mean", "--over", "height", "-o", out],
-       "has no dimension 'height' to reduce over; its dimensions are time (axis T), lat (axis Y), lon (axis X)"),
-      (["--var", "tas", "--op", "mean", "-o", out, "--memory-per-rank", "1KiB"], "cannot hold one unit"),
-      (["--var", "tas", "--op", "mean", "-o", exists], "the output exists already (use --overwrite to replace it)"),
-      (["--var", "tas", "--op", "mean", "-o", directory.appendingPathComponent("no/such/dir/out.nc").path], "does not exist"),
+      (
+        ["--var", "pr", "--op", "mean", "-o", out],
+        "no variable 'pr'; the file has: time, lat, lon, bnds, lat_bnds, lon_bnds, tas"
+      ),
+      (
+        ["--var", "tas", "--op", "mean", "--over", "height", "-o", out],
+        "has no dimension 'height' to reduce over; its dimensions are time (axis T), lat (axis Y), lon (axis X)"
+      ),
+      (
+        ["--var", "tas", "--op", "mean", "-o", out, "--memory-per-rank", "1KiB"],
+        "cannot hold one unit"
+      ),
+      (
+        ["--var", "tas", "--op", "mean", "-o", exists],
+        "the output exists already (use --overwrite to replace it)"
+      ),
+      (
+        [
+          "--var", "tas", "--op", "mean", "-o",
+          directory.appendingPathComponent("no/such/dir/out.nc").path,
+        ], "does not exist"
+      ),
     ]
     for (arguments, message) in cases {
       let result = try MPIRun.mpirun(3, "floe", ["reduce", input] + arguments, timeout: 60)
       XCTAssertFalse(result.timedOut, "\(arguments) hung")
       XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
       XCTAssertEqual(result.errorLines.count, 1, "\(arguments): \(result.stderr)")
-      XCTAssertTrue(result.errorLines.first?.contains(message) ?? false, "\(arguments): \(result.stderr)")
+      XCTAssertTrue(
+        result.errorLines.first?.contains(message) ?? false, "\(arguments): \(result.stderr)")
       XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
     XCTAssertEqual(try String(contentsOfFile: exists, encoding: .utf8), "keep me")
-    let usage = try MPIRun.mpirun(3, "floe", ["reduce", input, "--var", "tas", "--op", "p101", "-o", out])
+    let usage = try MPIRun.mpirun(
+      3, "floe", ["reduce", input, "--var", "tas", "--op", "p101", "-o", out])
     XCTAssertNotEqual(usage.status, 0)
-    XCTAssertEqual(usage.stderr.components(separatedBy: "unknown --op 'p101'").count, 2, usage.stderr)
+    XCTAssertEqual(
+      usage.stderr.components(separatedBy: "unknown --op 'p101'").count, 2, usage.stderr)
   }
 
   func testAFingerprintMismatchEndsEveryRank() throws {
     let input = directory.appendingPathComponent("small.nc").path
     XCTAssertSucceeded(try MPIRun.alone("floe", ["gen", "-o", input, "--shape", "4,3,3"]), "gen")
-    let result = try MPIRun.mpirun(3, "floe", ["info", input], timeout: 60, environment: ["FLOE_DEBUG_FAKE_FINGERPRINT_RANK": "2"])
+    let result = try MPIRun.mpirun(
+      3, "floe", ["info", input], timeout: 60,
+      environment: ["FLOE_DEBUG_FAKE_FINGERPRINT_RANK": "2"])
     XCTAssertFalse(result.timedOut)
     XCTAssertEqual(result.status, 1, result.stderr)
     XCTAssertEqual(result.errorLines.count, 1, result.stderr)
-    XCTAssertTrue(result.stderr.contains("rank 2 has Floe version 'floe 0.1.0-fake' where rank 0 has 'floe 0.1.0'"), result.stderr)
+    XCTAssertTrue(
+      result.stderr.contains(
+        "rank 2 has Floe version 'floe 0.1.0-fake' where rank 0 has 'floe 0.1.0'"), result.stderr)
     XCTAssertEqual(result.stdout, "")
   }
 }

@@ -18,7 +18,8 @@ final class FileErrorTests: FixtureTestCase {
   }
 
   func testMissingFile() {
-    assertOpenFails(directory.appendingPathComponent("nope.nc").path, .fileNotFound, mentioning: "no such file")
+    assertOpenFails(
+      directory.appendingPathComponent("nope.nc").path, .fileNotFound, mentioning: "no such file")
   }
 
   func testDirectory() {
@@ -55,9 +56,11 @@ final class FileErrorTests: FixtureTestCase {
     let path = try NetCDFFixtures.make("deflate_4d", in: directory)
     let file = try File.open(path)
     let ta = try file.dataset("ta")
-    XCTAssertThrowsError(try ta.read(Float.self, start: [0, 0, 0, 2], count: [1, 1, 1, 3])) { error in
+    XCTAssertThrowsError(try ta.read(Float.self, start: [0, 0, 0, 2], count: [1, 1, 1, 3])) {
+      error in
       XCTAssertEqual((error as? HDF5Error)?.code, .invalidSelection)
-      XCTAssertTrue(String(describing: error).contains("axis 3: 2..<5 is outside 0..<4"), "\(error)")
+      XCTAssertTrue(
+        String(describing: error).contains("axis 3: 2..<5 is outside 0..<4"), "\(error)")
     }
     XCTAssertThrowsError(try ta.read(Float.self, start: [0, 0], count: [1, 1])) { error in
       XCTAssertEqual((error as? HDF5Error)?.code, .invalidSelection)

@@ -35,7 +35,8 @@ final class ReadNetCDFTests: FixtureTestCase {
     XCTAssertNil(try sst.attribute("no_such_attribute"))
     // DIMENSION_LIST and _Netcdf4* are netCDF's, not the user's.
     XCTAssertEqual(
-      try sst.attributes().map(\.name), ["scale_factor", "add_offset", "_FillValue", "valid_range", "units"])
+      try sst.attributes().map(\.name),
+      ["scale_factor", "add_offset", "_FillValue", "valid_range", "units"])
 
     let all: [Int16] = try sst.readAll()
     XCTAssertEqual(all.count, 60)
@@ -78,9 +79,15 @@ final class ReadNetCDFTests: FixtureTestCase {
     // A block spanning every chunk boundary, checked against row-major arithmetic.
     let block: [Float] = try ta.read(start: [1, 0, 1, 1], count: [2, 2, 2, 3])
     var expected: [Float] = []
-    for t in 1..<3 { for p in 0..<2 { for y in 1..<3 { for x in 1..<4 {
-      expected.append(Float(((t * 2 + p) * 3 + y) * 4 + x))
-    } } } }
+    for t in 1..<3 {
+      for p in 0..<2 {
+        for y in 1..<3 {
+          for x in 1..<4 {
+            expected.append(Float(((t * 2 + p) * 3 + y) * 4 + x))
+          }
+        }
+      }
+    }
     XCTAssertEqual(block, expected)
     // Reading through a dataset opened without a chunk cache gives the same values.
     let uncached = try file.dataset("ta", chunkCache: ChunkCache.none)
@@ -125,7 +132,8 @@ final class ReadNetCDFTests: FixtureTestCase {
     }
 
     // An int64 attribute beyond 2^53 keeps every digit.
-    XCTAssertEqual(try file.dataset("i64").attribute("big"), .numbers(.int64([9_007_199_254_740_993])))
+    XCTAssertEqual(
+      try file.dataset("i64").attribute("big"), .numbers(.int64([9_007_199_254_740_993])))
     let d = try file.dataset("d")
     XCTAssertEqual(try d.attribute("weights"), .numbers(.float64([0.5, 0.25])))
     XCTAssertEqual(try d.attribute("short_attr"), .numbers(.int16([-7])))
@@ -146,7 +154,9 @@ final class ReadNetCDFTests: FixtureTestCase {
     // the shape, but HDF5 stores the whole 1 x 2 x 4 chunk.
     XCTAssertEqual(try sst.storedChunkSize(at: [2, 2, 4]), 16)
     var raw = [UInt8](repeating: 0, count: 16)
-    let stored = try raw.withUnsafeMutableBytes { try sst.readStoredChunk(at: [2, 2, 4], into: $0) }
+    let stored = try raw.withUnsafeMutableBytes {
+      try sst.readStoredChunk(at: [2, 2, 4], into: $0)
+    }
     XCTAssertEqual(stored.bytes, 16)
     XCTAssertEqual(stored.filterMask, 0)
     let first = raw.withUnsafeBytes { $0.load(as: Int16.self) }

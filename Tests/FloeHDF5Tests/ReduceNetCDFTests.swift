@@ -6,11 +6,15 @@ import XCTest
 /// `floe reduce`'s CF semantics on files netCDF-C wrote: axes found by their attributes,
 /// packed data unpacked, valid ranges masking, cos-latitude weights. Values by hand.
 final class ReduceNetCDFTests: FixtureTestCase {
-  func reduce(_ input: String, _ variable: String, _ statistic: Statistic, over: [String]?, weights: WeightKind? = nil) throws -> String {
+  func reduce(
+    _ input: String, _ variable: String, _ statistic: Statistic, over: [String]?,
+    weights: WeightKind? = nil
+  ) throws -> String {
     let world = try MPI.initialize()
     let output = directory.appendingPathComponent("out-\(UUID().uuidString).nc").path
     let request = ReduceRequest(
-      input: input, variable: variable, statistic: statistic, over: over, output: output, weights: weights)
+      input: input, variable: variable, statistic: statistic, over: over, output: output,
+      weights: weights)
     _ = try Reduction.run(request, world: world) { _ in }
     return output
   }
@@ -35,7 +39,8 @@ final class ReduceNetCDFTests: FixtureTestCase {
     let got: [Float] = try sst.readAll()
     for p in 0..<15 {
       let valid = records.map { $0[p] }.filter { $0 != -32767 }.map { Double($0) * scale + offset }
-      XCTAssertEqual(Double(got[p]), valid.reduce(0, +) / Double(valid.count), accuracy: 1e-4, "point \(p)")
+      XCTAssertEqual(
+        Double(got[p]), valid.reduce(0, +) / Double(valid.count), accuracy: 1e-4, "point \(p)")
     }
     XCTAssertNil(try sst.attribute("scale_factor"))
     XCTAssertNil(try sst.attribute("valid_range"))
@@ -51,7 +56,8 @@ final class ReduceNetCDFTests: FixtureTestCase {
     let sst = try File.open(output).dataset("SST")
     XCTAssertEqual(try sst.dimensionNames(), ["TIME", "COADSX"])
     let got: [Float] = try sst.readAll()
-    XCTAssertEqual(Double(got[0]), 120 * Double(Float(0.01)) + Double(Float(273.15)), accuracy: 1e-4)
+    XCTAssertEqual(
+      Double(got[0]), 120 * Double(Float(0.01)) + Double(Float(273.15)), accuracy: 1e-4)
   }
 
   func testValidMinAndMaxMask() throws {
@@ -106,13 +112,15 @@ final class ReduceNetCDFTests: FixtureTestCase {
 
   func testWeightsWithoutALatitudeAreAnErrorNotEqualWeights() throws {
     let input = try NetCDFFixtures.make("deflate_4d", in: directory)
-    XCTAssertThrowsError(try reduce(input, "ta", .mean, over: ["y", "x"], weights: .coslat)) { error in
+    XCTAssertThrowsError(try reduce(input, "ta", .mean, over: ["y", "x"], weights: .coslat)) {
+      error in
       let text = String(describing: error)
       XCTAssertTrue(text.contains("--weights coslat needs a latitude dimension"), text)
       XCTAssertTrue(text.contains("'ta'"), text)
     }
     XCTAssertThrowsError(try reduce(input, "ta", .max, over: ["y"], weights: .coslat)) { error in
-      XCTAssertTrue(String(describing: error).contains("--weights applies to --op mean and sum"), "\(error)")
+      XCTAssertTrue(
+        String(describing: error).contains("--weights applies to --op mean and sum"), "\(error)")
     }
   }
 }

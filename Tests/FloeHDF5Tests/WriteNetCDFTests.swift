@@ -29,7 +29,10 @@ final class WriteNetCDFTests: FixtureTestCase {
     let info = try file.describe()
     XCTAssertEqual(
       info.dimensions,
-      [Dimension(name: "time", length: 3, isUnlimited: true), Dimension(name: "station", length: 4)])
+      [
+        Dimension(name: "time", length: 3, isUnlimited: true),
+        Dimension(name: "station", length: 4),
+      ])
     XCTAssertEqual(info.variables.map(\.name), ["time", "obs"])
     let obs = try file.dataset("obs")
     XCTAssertEqual(try obs.dimensionNames(), ["time", "station"])
@@ -68,16 +71,20 @@ final class WriteNetCDFTests: FixtureTestCase {
   func testParallelOpenOnAWorldOfOneReadsTheSameValues() throws {
     let world = try MPI.initialize()
     let path = directory.appendingPathComponent("gen.nc").path
-    let dataset = SyntheticDataset(shape: [10, 5, 7], chunks: [3, 2, 7], seed: 3, fillFraction: 0.2)
+    let dataset = SyntheticDataset(
+      shape: [10, 5, 7], chunks: [3, 2, 7], seed: 3, fillFraction: 0.2)
     try dataset.write(to: path, communicator: world, overwrite: false)
     let serial: [Float] = try File.open(path).dataset("tas").readAll()
     let parallel = try File.open(path, communicator: world)
     let tas = try parallel.dataset("tas")
-    let collective: [Float] = try tas.read(start: [0, 0, 0], count: [10, 5, 7], transfer: .collective)
+    let collective: [Float] = try tas.read(
+      start: [0, 0, 0], count: [10, 5, 7], transfer: .collective)
     XCTAssertEqual(collective, serial)
     let independent: [Float] = try tas.read(start: [2, 1, 3], count: [4, 3, 2])
     var expected: [Float] = []
-    for t in 2..<6 { for j in 1..<4 { for i in 3..<5 { expected.append(serial[(t * 5 + j) * 7 + i]) } } }
+    for t in 2..<6 {
+      for j in 1..<4 { for i in 3..<5 { expected.append(serial[(t * 5 + j) * 7 + i]) } }
+    }
     XCTAssertEqual(independent, expected)
   }
 }

@@ -4,7 +4,8 @@ import XCTest
 final class CFDecodingTests: XCTestCase {
   func testPackedShortsUnpackAfterMaskingInStoredUnits() {
     // short with scale 0.01, offset 273.15, _FillValue -32767, valid_range -3000..5000.
-    let decoding = CFDecoding(missing: [-32767], validMin: -3000, validMax: 5000, scale: 0.01, offset: 273.15)
+    let decoding = CFDecoding(
+      missing: [-32767], validMin: -3000, validMax: 5000, scale: 0.01, offset: 273.15)
     var values: [Double] = [100, -32767, 5000, 5001, -3000, -3001]
     values.withUnsafeMutableBufferPointer { decoding.decode($0) }
     XCTAssertEqual(values[0], 274.15, accuracy: 1e-12)

@@ -16,7 +16,9 @@ final class GroupedReducerTests: XCTestCase {
           var partial = reducer.makePartial(points: 3)
           Array(data[(a * 3)..<(b * 3)]).withUnsafeBufferPointer {
             reducer.accumulate(
-              Block(values: .float32($0), shape: [b - a, 3], start: [a, 0], reduced: [true, false], missing: MissingValues([Double(Float(1e20))])),
+              Block(
+                values: .float32($0), shape: [b - a, 3], start: [a, 0], reduced: [true, false],
+                missing: MissingValues([Double(Float(1e20))])),
               into: &partial)
           }
           if total == nil { total = partial } else { reducer.merge(partial, into: &total!) }
@@ -28,16 +30,23 @@ final class GroupedReducerTests: XCTestCase {
       // The reference: each group's values, the plain way.
       for g in 0..<3 {
         for p in 0..<3 {
-          let values = (0..<7).filter { groups[$0] == g }.map { data[$0 * 3 + p] }.filter { $0 != 1e20 }.map(Double.init)
+          let values = (0..<7).filter { groups[$0] == g }.map { data[$0 * 3 + p] }.filter {
+            $0 != 1e20
+          }.map(Double.init)
           let mean = values.reduce(0, +) / Double(values.count)
           let want: Double
           switch statistic {
           case .mean: want = mean
           case .max: want = values.max()!
           case .count: want = Double(values.count)
-          default: want = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
+          default:
+            want = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count))
+              .squareRoot()
           }
-          for r in results { XCTAssertEqual(r[g * 3 + p], want, accuracy: 1e-12, "\(statistic) group \(g) point \(p)") }
+          for r in results {
+            XCTAssertEqual(
+              r[g * 3 + p], want, accuracy: 1e-12, "\(statistic) group \(g) point \(p)")
+          }
         }
       }
     }

@@ -50,7 +50,10 @@ final class StatisticTests: XCTestCase {
   }
 
   /// Runs `op` over `data` as one unit, or split along dimension 0 into units merged in order.
-  func run(_ data: [Float], shape: [Int], reduced: [Bool], _ op: Statistic, splitsAlongFirst: Int = 1, asDouble: Bool = false) -> [Double] {
+  func run(
+    _ data: [Float], shape: [Int], reduced: [Bool], _ op: Statistic, splitsAlongFirst: Int = 1,
+    asDouble: Bool = false
+  ) -> [Double] {
     let reducer = op.reducer
     let points = zip(shape, reduced).reduce(1) { $0 * ($1.1 ? 1 : $1.0) }
     let plane = shape.dropFirst().reduce(1, *)
@@ -67,11 +70,19 @@ final class StatisticTests: XCTestCase {
       if asDouble {
         let doubles = slice.map(Double.init)
         doubles.withUnsafeBufferPointer {
-          reducer.accumulate(Block(values: .float64($0), shape: unitShape, start: [first] + shape.dropFirst().map { _ in 0 }, reduced: reduced, missing: missing), into: &partial)
+          reducer.accumulate(
+            Block(
+              values: .float64($0), shape: unitShape,
+              start: [first] + shape.dropFirst().map { _ in 0 }, reduced: reduced, missing: missing),
+            into: &partial)
         }
       } else {
         slice.withUnsafeBufferPointer {
-          reducer.accumulate(Block(values: .float32($0), shape: unitShape, start: [first] + shape.dropFirst().map { _ in 0 }, reduced: reduced, missing: missing), into: &partial)
+          reducer.accumulate(
+            Block(
+              values: .float32($0), shape: unitShape,
+              start: [first] + shape.dropFirst().map { _ in 0 }, reduced: reduced, missing: missing),
+            into: &partial)
         }
       }
       if total == nil { total = partial } else { reducer.merge(partial, into: &total!) }
@@ -109,11 +120,17 @@ final class StatisticTests: XCTestCase {
       for reduced in layouts {
         let want = reference(data, shape: shape, reduced: reduced, op)
         assertClose(run(data, shape: shape, reduced: reduced, op), want, "\(op) \(reduced)")
-        assertClose(run(data, shape: shape, reduced: reduced, op, asDouble: true), want, "\(op) \(reduced) float64")
+        assertClose(
+          run(data, shape: shape, reduced: reduced, op, asDouble: true), want,
+          "\(op) \(reduced) float64")
         if reduced[0] {
           // Units along the first dimension, merged in order, give the same statistic.
-          assertClose(run(data, shape: shape, reduced: reduced, op, splitsAlongFirst: 3), want, "\(op) \(reduced) in 3 units")
-          assertClose(run(data, shape: shape, reduced: reduced, op, splitsAlongFirst: 7), want, "\(op) \(reduced) in 7 units")
+          assertClose(
+            run(data, shape: shape, reduced: reduced, op, splitsAlongFirst: 3), want,
+            "\(op) \(reduced) in 3 units")
+          assertClose(
+            run(data, shape: shape, reduced: reduced, op, splitsAlongFirst: 7), want,
+            "\(op) \(reduced) in 7 units")
         }
       }
     }
@@ -155,13 +172,17 @@ final class StatisticTests: XCTestCase {
     var runs: [[Int]] = []
     let values = [Float](repeating: 0, count: 24)
     values.withUnsafeBufferPointer {
-      let block = Block(values: .float32($0), shape: [2, 3, 4], start: [0, 0, 0], reduced: [true, false, false], missing: MissingValues())
+      let block = Block(
+        values: .float32($0), shape: [2, 3, 4], start: [0, 0, 0], reduced: [true, false, false],
+        missing: MissingValues())
       block.forEachRun { runs.append([$0, $1, $2, $3]) }
     }
     XCTAssertEqual(runs, [[0, 12, 0, 1], [12, 12, 0, 1]])
     runs = []
     values.withUnsafeBufferPointer {
-      let block = Block(values: .float32($0), shape: [2, 3, 4], start: [0, 0, 0], reduced: [false, true, true], missing: MissingValues())
+      let block = Block(
+        values: .float32($0), shape: [2, 3, 4], start: [0, 0, 0], reduced: [false, true, true],
+        missing: MissingValues())
       block.forEachRun { runs.append([$0, $1, $2, $3]) }
     }
     XCTAssertEqual(runs, [[0, 12, 0, 0], [12, 12, 1, 0]])

@@ -21,7 +21,8 @@ final class SyntheticFieldTests: XCTestCase {
   }
 
   func testValuesArePlausibleAndMissingAtTheRequestedRate() {
-    let field = SyntheticField(times: 365, latitudes: 19, longitudes: 36, seed: 5, fillFraction: 0.1)
+    let field = SyntheticField(
+      times: 365, latitudes: 19, longitudes: 36, seed: 5, fillFraction: 0.1)
     var values = [Float](repeating: 0, count: 365 * 19 * 36)
     values.withUnsafeMutableBufferPointer { field.fill($0, firstTime: 0, steps: 365) }
     let missing = values.filter { $0 == field.fillValue }.count
@@ -34,10 +35,12 @@ final class SyntheticFieldTests: XCTestCase {
     func zonalMean(_ j: Int) -> Double {
       var sum = 0.0
       var n = 0
-      for t in 0..<365 { for i in 0..<36 {
-        let v = values[(t * 19 + j) * 36 + i]
-        if v != field.fillValue { sum += Double(v); n += 1 }
-      } }
+      for t in 0..<365 {
+        for i in 0..<36 {
+          let v = values[(t * 19 + j) * 36 + i]
+          if v != field.fillValue { sum += Double(v); n += 1 }
+        }
+      }
       return sum / Double(n)
     }
     XCTAssertGreaterThan(zonalMean(9), zonalMean(0) + 30)

@@ -17,14 +17,19 @@ final class LocalJobTests: XCTestCase {
 
   /// Runs on `ranks` threads with a budget that lets each worker take `share` units per
   /// superstep (0: all of them).
-  func run(ranks: Int, share: Int, statistic: Statistic, reduced: [Bool], failOn: [Int]? = nil) throws -> ([Double], [Result<RunSummary?, any Error>]) {
-    let plan = ReductionPlan(shape: shape, reduced: reduced, chunks: [4, 3, 7], targetUnitElements: 1)
+  func run(ranks: Int, share: Int, statistic: Statistic, reduced: [Bool], failOn: [Int]? = nil)
+    throws -> ([Double], [Result<RunSummary?, any Error>])
+  {
+    let plan = ReductionPlan(
+      shape: shape, reduced: reduced, chunks: [4, 3, 7], targetUnitElements: 1)
     let reducer = statistic.reducer
     let budget = SuperstepSizing.bytesPerRank(
-      plan: plan, workers: ReductionJob.workers(worldSize: ranks), share: share == 0 ? plan.unitCount : share,
+      plan: plan, workers: ReductionJob.workers(worldSize: ranks),
+      share: share == 0 ? plan.unitCount : share,
       elementSize: 4, fieldsPerPoint: reducer.fieldsPerPoint)
     let sizing = try SuperstepSizing(
-      plan: plan, workers: ReductionJob.workers(worldSize: ranks), budget: MemorySize(bytes: budget),
+      plan: plan, workers: ReductionJob.workers(worldSize: ranks),
+      budget: MemorySize(bytes: budget),
       elementSize: 4, fieldsPerPoint: reducer.fieldsPerPoint)
     let job = ReductionJob(plan: plan, sizing: sizing, reducer: reducer)
     let sink = MemorySink(shape: plan.outputShape)
@@ -32,7 +37,8 @@ final class LocalJobTests: XCTestCase {
     let shape = self.shape
     let results = LocalWorld(size: ranks).run { transport in
       try job.run(
-        transport: transport, makeSource: { ArraySource(data: data, shape: shape, failOnUnit: failOn) },
+        transport: transport,
+        makeSource: { ArraySource(data: data, shape: shape, failOnUnit: failOn) },
         makeSink: { sink }, log: { _ in })
     }
     return (sink.values, results)
@@ -45,13 +51,20 @@ final class LocalJobTests: XCTestCase {
         var supersteps = Set<Int>()
         for ranks in [1, 2, 3, 5] {
           for share in [1, 3, 0] {
-            let (values, results) = try run(ranks: ranks, share: share, statistic: statistic, reduced: reduced)
+            let (values, results) = try run(
+              ranks: ranks, share: share, statistic: statistic, reduced: reduced)
             let summary = try XCTUnwrap(try results[0].get())
             supersteps.insert(summary.supersteps)
             XCTAssertEqual(summary.units, summary.workers.reduce(0) { $0 + $1.units })
             for r in results.dropFirst() { XCTAssertNil(try r.get()) }
             let bits = values.map(\.bitPattern)
-            if let first { XCTAssertEqual(bits, first.map(\.bitPattern), "\(statistic) \(reduced) ranks \(ranks) share \(share)") } else { first = values }
+            if let first {
+              XCTAssertEqual(
+                bits, first.map(\.bitPattern),
+                "\(statistic) \(reduced) ranks \(ranks) share \(share)")
+            } else {
+              first = values
+            }
           }
         }
         XCTAssertGreaterThan(supersteps.count, 2, "budgets should force different superstep counts")
@@ -63,13 +76,15 @@ final class LocalJobTests: XCTestCase {
     let (values, _) = try run(ranks: 3, share: 2, statistic: .mean, reduced: [true, false, false])
     let plane = shape[1] * shape[2]
     for p in 0..<plane {
-      let column = (0..<shape[0]).map { data[$0 * plane + p] }.filter { $0 != 1e20 }.map(Double.init)
+      let column = (0..<shape[0]).map { data[$0 * plane + p] }.filter { $0 != 1e20 }.map(
+        Double.init)
       XCTAssertEqual(values[p], column.reduce(0, +) / Double(column.count), accuracy: 1e-9)
     }
   }
 
   func testAFailingUnitEndsEveryRankWithOneError() throws {
-    let (_, results) = try run(ranks: 4, share: 2, statistic: .mean, reduced: [true, false, false], failOn: [20, 3, 0])
+    let (_, results) = try run(
+      ranks: 4, share: 2, statistic: .mean, reduced: [true, false, false], failOn: [20, 3, 0])
     for (rank, result) in results.enumerated() {
       XCTAssertThrowsError(try result.get(), "rank \(rank)") { error in
         XCTAssertEqual((error as? JobFailure)?.exitCode, 1)

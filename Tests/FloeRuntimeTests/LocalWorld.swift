@@ -71,7 +71,9 @@ struct LocalTransport: Transport {
     return (0..<size).map { WorkerReport(wire: world.take(from: $0, to: 0, tag: -2)[...]) }
   }
 
-  func send(_ bytes: [UInt8], to: Int, tag: Int) throws { world.put(bytes, from: rank, to: to, tag: tag) }
+  func send(_ bytes: [UInt8], to: Int, tag: Int) throws {
+    world.put(bytes, from: rank, to: to, tag: tag)
+  }
   func receive(from: Int, tag: Int) throws -> [UInt8] { world.take(from: from, to: rank, tag: tag) }
 
   private func encode(_ order: Order) -> [UInt8] {

@@ -12,7 +12,8 @@ final class PlanTests: XCTestCase {
       ([9, 8], [true, true], nil, 10),  // contiguous
     ]
     for (shape, reduced, chunks, target) in cases {
-      let plan = ReductionPlan(shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: target)
+      let plan = ReductionPlan(
+        shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: target)
       var seen = [Int](repeating: 0, count: shape.reduce(1, *))
       for u in 0..<plan.unitCount {
         let (start, count) = plan.block(ofUnit: u)
@@ -31,21 +32,27 @@ final class PlanTests: XCTestCase {
 
   func testHandCountedTilesAndUnits() {
     // Time mean of 6000 x 361 x 720 in chunks of 24 x 181 x 360: 2 x 2 tiles of 250 units.
-    let plan = ReductionPlan(shape: [6000, 361, 720], reduced: [true, false, false], chunks: [24, 181, 360], targetUnitElements: 1)
+    let plan = ReductionPlan(
+      shape: [6000, 361, 720], reduced: [true, false, false], chunks: [24, 181, 360],
+      targetUnitElements: 1)
     XCTAssertEqual(plan.tileCount, 4)
     XCTAssertEqual(plan.unitsPerTile, 250)
     XCTAssertEqual(plan.outputShape, [361, 720])
     XCTAssertEqual(plan.block(ofUnit: 251).start, [24, 0, 360])
     XCTAssertEqual(plan.block(ofUnit: 999).count, [24, 180, 360])
     // Grouping: 4 chunk rows of 24 per unit when the target is 4 chunks' worth.
-    let grouped = ReductionPlan(shape: [6000, 361, 720], reduced: [true, false, false], chunks: [24, 181, 360], targetUnitElements: 4 * 24 * 181 * 360)
+    let grouped = ReductionPlan(
+      shape: [6000, 361, 720], reduced: [true, false, false], chunks: [24, 181, 360],
+      targetUnitElements: 4 * 24 * 181 * 360)
     XCTAssertEqual(grouped.unitExtent, [96, 181, 360])
     XCTAssertEqual(grouped.unitsPerTile, 63)
   }
 
   func testTenMillionUnitsPlanInstantlyAndStayArithmetic() {
     // 10^7 chunks of 1 x 10 x 10; the plan is a handful of integers.
-    let plan = ReductionPlan(shape: [10_000_000, 10, 10], reduced: [true, false, false], chunks: [1, 10, 10], targetUnitElements: 1)
+    let plan = ReductionPlan(
+      shape: [10_000_000, 10, 10], reduced: [true, false, false], chunks: [1, 10, 10],
+      targetUnitElements: 1)
     XCTAssertEqual(plan.unitCount, 10_000_000)
     XCTAssertEqual(plan.block(ofUnit: 9_999_999).start, [9_999_999, 0, 0])
     XCTAssertLessThan(MemoryLayout<ReductionPlan>.size, 200)
@@ -63,17 +70,30 @@ final class PlanTests: XCTestCase {
   }
 
   func testSizingRefusesABudgetThatCannotHoldOneUnitAndNamesTheFigure() throws {
-    let plan = ReductionPlan(shape: [100, 100, 100], reduced: [true, false, false], chunks: [10, 100, 100], targetUnitElements: 1)
-    XCTAssertThrowsError(try SuperstepSizing(plan: plan, workers: 2, budget: MemorySize(bytes: 100_000), elementSize: 4, fieldsPerPoint: 2)) { error in
+    let plan = ReductionPlan(
+      shape: [100, 100, 100], reduced: [true, false, false], chunks: [10, 100, 100],
+      targetUnitElements: 1)
+    XCTAssertThrowsError(
+      try SuperstepSizing(
+        plan: plan, workers: 2, budget: MemorySize(bytes: 100_000), elementSize: 4,
+        fieldsPerPoint: 2)
+    ) { error in
       let text = String(describing: error)
       XCTAssertTrue(text.contains("cannot hold one unit"), text)
       XCTAssertTrue(text.contains("10 x 100 x 100"), text)
       XCTAssertTrue(text.contains("give at least --memory-per-rank"), text)
     }
-    let one = SuperstepSizing.bytesPerRank(plan: plan, workers: 2, share: 1, elementSize: 4, fieldsPerPoint: 2)
-    XCTAssertThrowsError(try SuperstepSizing(plan: plan, workers: 2, budget: MemorySize(bytes: one - 1), elementSize: 4, fieldsPerPoint: 2))
-    let small = try SuperstepSizing(plan: plan, workers: 2, budget: MemorySize(bytes: one), elementSize: 4, fieldsPerPoint: 2)
-    let large = try SuperstepSizing(plan: plan, workers: 2, budget: MemorySize(bytes: 20_000_000), elementSize: 4, fieldsPerPoint: 2)
+    let one = SuperstepSizing.bytesPerRank(
+      plan: plan, workers: 2, share: 1, elementSize: 4, fieldsPerPoint: 2)
+    XCTAssertThrowsError(
+      try SuperstepSizing(
+        plan: plan, workers: 2, budget: MemorySize(bytes: one - 1), elementSize: 4,
+        fieldsPerPoint: 2))
+    let small = try SuperstepSizing(
+      plan: plan, workers: 2, budget: MemorySize(bytes: one), elementSize: 4, fieldsPerPoint: 2)
+    let large = try SuperstepSizing(
+      plan: plan, workers: 2, budget: MemorySize(bytes: 20_000_000), elementSize: 4,
+      fieldsPerPoint: 2)
     XCTAssertEqual(small.unitsPerWorker, 1)
     XCTAssertGreaterThan(large.unitsPerWorker, small.unitsPerWorker)
     XCTAssertLessThan(large.supersteps, small.supersteps)

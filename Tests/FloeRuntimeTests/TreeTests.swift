@@ -12,7 +12,9 @@ final class TreeTests: XCTestCase {
     func merge(_ right: Partial, into left: inout Partial) {
       left.storage[0] = left.storage[0] * 0.5 + right.storage[0] * 0.25 + 1
     }
-    func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) { output[0] = partial.storage[0] }
+    func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
+      output[0] = partial.storage[0]
+    }
   }
 
   func leaf(_ u: Int) -> Partial { Partial(points: 1, fields: 1, storage: [Double(u) * 1.1 + 0.3]) }
@@ -23,7 +25,9 @@ final class TreeTests: XCTestCase {
     if range.count == 1 { return leaf(range.lowerBound) }
     let mid = range.lowerBound + range.count / 2
     guard var left = reference(range.lowerBound..<mid, leaves: leaves) else { return nil }
-    if let right = reference(mid..<range.upperBound, leaves: leaves) { Lopsided().merge(right, into: &left) }
+    if let right = reference(mid..<range.upperBound, leaves: leaves) {
+      Lopsided().merge(right, into: &left)
+    }
     return left
   }
 
@@ -34,18 +38,24 @@ final class TreeTests: XCTestCase {
       let want = reference(0..<(1 << tree.height), leaves: leaves)!
       // Leaves in a random order, one set.
       var set = NodeSet(tree: tree)
-      for u in (0..<leaves).shuffled(using: &generator) { set.insert(TreeNode(tile: 0, level: 0, index: u), leaf(u), reducer: Lopsided()) }
+      for u in (0..<leaves).shuffled(using: &generator) {
+        set.insert(TreeNode(tile: 0, level: 0, index: u), leaf(u), reducer: Lopsided())
+      }
       XCTAssertEqual(set.root(ofTile: 0), want, "leaves \(leaves) shuffled")
       XCTAssertEqual(set.count, 1)
       // Random contiguous ranges, each built in order, shipped as bytes, merged in random order.
       for _ in 0..<20 {
         var cuts = Set([0, leaves])
-        for _ in 0..<Int.random(in: 0...5, using: &generator) { cuts.insert(Int.random(in: 0...leaves, using: &generator)) }
+        for _ in 0..<Int.random(in: 0...5, using: &generator) {
+          cuts.insert(Int.random(in: 0...leaves, using: &generator))
+        }
         let bounds = cuts.sorted()
         var parts: [NodeSet] = []
         for (a, b) in zip(bounds, bounds.dropFirst()) where a < b {
           var part = NodeSet(tree: tree)
-          for u in a..<b { part.insert(TreeNode(tile: 0, level: 0, index: u), leaf(u), reducer: Lopsided()) }
+          for u in a..<b {
+            part.insert(TreeNode(tile: 0, level: 0, index: u), leaf(u), reducer: Lopsided())
+          }
           XCTAssertLessThanOrEqual(part.count, tree.maxNodesPerRange)
           parts.append(NodeSet(decoding: part.encoded(), tree: tree))
         }

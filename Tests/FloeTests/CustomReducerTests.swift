@@ -39,7 +39,8 @@ struct Spread: Reducer {
   func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
     let n = partial.points
     for p in 0..<n {
-      output[p] = partial.storage[p] > 0 ? partial.storage[2 * n + p] - partial.storage[n + p] : .nan
+      output[p] =
+        partial.storage[p] > 0 ? partial.storage[2 * n + p] - partial.storage[n + p] : .nan
     }
   }
 }
@@ -47,7 +48,8 @@ struct Spread: Reducer {
 final class CustomReducerTests: XCTestCase {
   func testASpreadReducerOnTheScheduler() throws {
     let world = try MPI.initialize()
-    let (directory, input) = try generatedInput(shape: [50, 6, 8], chunks: [7, 6, 8], seed: 2, fillFraction: 0.1)
+    let (directory, input) = try generatedInput(
+      shape: [50, 6, 8], chunks: [7, 6, 8], seed: 2, fillFraction: 0.1)
 
     // From the README:
     let request = ReduceRequest(
@@ -63,6 +65,7 @@ final class CustomReducerTests: XCTestCase {
       let column = (0..<50).map { data[$0 * 48 + p] }.filter { $0 != 1e20 }
       XCTAssertEqual(got[p], column.max()! - column.min()!, "point \(p)")
     }
-    XCTAssertEqual(try output.dataset("tas").attribute("cell_methods"), .text("time: mean time: range"))
+    XCTAssertEqual(
+      try output.dataset("tas").attribute("cell_methods"), .text("time: mean time: range"))
   }
 }

@@ -9,7 +9,8 @@ extension XCTestCase {
     shape: [Int], chunks: [Int]? = nil, seed: UInt64 = 0, fillFraction: Double = 0.01
   ) throws -> (directory: URL, path: String) {
     let world = try MPI.initialize()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floe-tests-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "floe-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("tas.nc").path

@@ -12,15 +12,18 @@ final class GroupingTests: XCTestCase {
   let shape = [730, 3, 4]  // 2000-01-01 to 2001-12-31, daily
 
   override func setUpWithError() throws {
-    (directory, input) = try generatedInput(shape: shape, chunks: [50, 3, 4], seed: 8, fillFraction: 0.1)
+    (directory, input) = try generatedInput(
+      shape: shape, chunks: [50, 3, 4], seed: 8, fillFraction: 0.1)
     data = try File.open(input).dataset("tas").readAll()
   }
 
   func run(_ statistic: Statistic, _ grouping: TimeGrouping) throws -> File {
     let output = directory.appendingPathComponent("\(grouping.rawValue)-\(statistic).nc").path
     _ = try Reduction.run(
-      ReduceRequest(input: input, variable: "tas", statistic: statistic, output: output, grouping: grouping),
-      world: try MPI.initialize()) { _ in }
+      ReduceRequest(
+        input: input, variable: "tas", statistic: statistic, output: output, grouping: grouping),
+      world: try MPI.initialize()
+    ) { _ in }
     return try File.open(output)
   }
 
@@ -39,16 +42,21 @@ final class GroupingTests: XCTestCase {
     let plane = 12
     for (g, k) in keys.enumerated() {
       for p in 0..<plane {
-        let values = (0..<730).filter { key($0) == k }.map { data[$0 * plane + p] }.filter { $0 != 1e20 }.map(Double.init)
+        let values = (0..<730).filter { key($0) == k }.map { data[$0 * plane + p] }.filter {
+          $0 != 1e20
+        }.map(Double.init)
         let want = values.reduce(0, +) / Double(values.count)
-        XCTAssertEqual(Double(got[g * plane + p]), want, accuracy: 1e-4, "\(what) group \(k) point \(p)")
+        XCTAssertEqual(
+          Double(got[g * plane + p]), want, accuracy: 1e-4, "\(what) group \(k) point \(p)")
       }
     }
   }
 
   func testMonthlyClimatology() throws {
     let file = try run(.mean, .month)
-    assertGroups(try file.dataset("tas").readAll(), keys: Array(1...12), key: { self.months[$0].month }, "ymonmean")
+    assertGroups(
+      try file.dataset("tas").readAll(), keys: Array(1...12), key: { self.months[$0].month },
+      "ymonmean")
     let time = try file.dataset("time")
     XCTAssertEqual(try time.attribute("climatology"), .text("climatology_bounds"))
     XCTAssertEqual(try time.attribute("calendar"), .text("standard"))
@@ -67,7 +75,9 @@ final class GroupingTests: XCTestCase {
     let season = { (m: Int) in [0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0][m - 1] }
     for s in 0..<4 {
       for p in 0..<12 {
-        let values = (0..<730).filter { season(self.months[$0].month) == s }.map { data[$0 * 12 + p] }.filter { $0 != 1e20 }
+        let values = (0..<730).filter { season(self.months[$0].month) == s }.map {
+          data[$0 * 12 + p]
+        }.filter { $0 != 1e20 }
         XCTAssertEqual(got[s * 12 + p], values.max()!, "season \(s) point \(p)")
       }
     }
@@ -79,17 +89,21 @@ final class GroupingTests: XCTestCase {
     let file = try run(.mean, .yearMonth)
     XCTAssertEqual(try file.dataset("tas").shape, [24, 3, 4])
     assertGroups(
-      try file.dataset("tas").readAll(), keys: Array(0..<24), key: { (self.months[$0].year - 2000) * 12 + self.months[$0].month - 1 },
+      try file.dataset("tas").readAll(), keys: Array(0..<24),
+      key: { (self.months[$0].year - 2000) * 12 + self.months[$0].month - 1 },
       "monmean")
     let bounds: [Double] = try file.dataset("time_bnds").readAll()
     XCTAssertEqual(Array(bounds[0..<4]), [0, 31, 31, 60])
     XCTAssertEqual(try file.dataset("time").attribute("bounds"), .text("time_bnds"))
-    XCTAssertEqual(try file.dataset("tas").attribute("cell_methods"), .text("time: mean time: mean"))
+    XCTAssertEqual(
+      try file.dataset("tas").attribute("cell_methods"), .text("time: mean time: mean"))
   }
 
   func testYearlyAndDailyGroups() throws {
     let yearly = try run(.mean, .year)
-    assertGroups(try yearly.dataset("tas").readAll(), keys: [2000, 2001], key: { self.months[$0].year }, "yearmean")
+    assertGroups(
+      try yearly.dataset("tas").readAll(), keys: [2000, 2001], key: { self.months[$0].year },
+      "yearmean")
     XCTAssertEqual(try yearly.dataset("time_bnds").readAll(Double.self), [0, 366, 366, 731])
     let daily = try run(.mean, .day)
     XCTAssertEqual(try daily.dataset("tas").shape, [730, 3, 4])

@@ -56,7 +56,8 @@ expect(
 expect("gatherv counts", gv.counts, rank == 0 ? (0..<size).map { $0 + 1 } : [])
 
 // scatter / scatterv
-let scattered = try world.scatter(rank == 0 ? (0..<(size * 2)).map(Float.init) : [], count: 2, root: 0)
+let scattered = try world.scatter(
+  rank == 0 ? (0..<(size * 2)).map(Float.init) : [], count: 2, root: 0)
 expect("scatter", scattered, [Float(2 * rank), Float(2 * rank + 1)])
 let counts = (0..<size).map { $0 + 1 }
 let all = (0..<counts.reduce(0, +)).map(UInt32.init)
@@ -67,13 +68,16 @@ expect("scatterv", sv, (first..<(first + rank + 1)).map(UInt32.init))
 // allgather / allgatherv
 expect("allgather", try world.allgather([UInt64(rank)]), (0..<size).map(UInt64.init))
 let agv = try world.allgatherv([Int8](repeating: Int8(rank), count: rank))
-expect("allgatherv values", agv.values, (0..<size).flatMap { [Int8](repeating: Int8($0), count: $0) })
+expect(
+  "allgatherv values", agv.values, (0..<size).flatMap { [Int8](repeating: Int8($0), count: $0) })
 expect("allgatherv counts", agv.counts, Array(0..<size))
 
 // reduce / allreduce over every element type
 let n = size
 let sumOfRanks = n * (n - 1) / 2
-expect("reduce sum", try world.reduce([Double(rank), 1], .sum, root: 0), rank == 0 ? [Double(sumOfRanks), Double(n)] : [])
+expect(
+  "reduce sum", try world.reduce([Double(rank), 1], .sum, root: 0),
+  rank == 0 ? [Double(sumOfRanks), Double(n)] : [])
 expect("reduce max", try world.reduce([rank], .max, root: root), rank == root ? [n - 1] : [])
 expect("allreduce min", try world.allreduce([Int64(rank) - 5], .min), [-5])
 expect("allreduce max", try world.allreduce([Float(rank) * 0.5], .max), [Float(n - 1) * 0.5])
@@ -85,7 +89,9 @@ expect("allreduce UInt16", try world.allreduce([UInt16(rank)], .sum), [UInt16(su
 expect("allreduce Int32", try world.allreduce([Int32(rank)], .sum), [Int32(sumOfRanks)])
 expect("allreduce UInt32", try world.allreduce([UInt32(rank)], .max), [UInt32(n - 1)])
 expect("allreduce UInt64", try world.allreduce([UInt64(1) << 40], .sum), [UInt64(n) << 40])
-expect("allreduce Double", try world.allreduce([0.25, Double(rank)], .sum), [0.25 * Double(n), Double(sumOfRanks)])
+expect(
+  "allreduce Double", try world.allreduce([0.25, Double(rank)], .sum),
+  [0.25 * Double(n), Double(sumOfRanks)])
 var inPlace = [Double](repeating: 1, count: 1000)
 try world.allreduce(inPlace: &inPlace, .sum)
 expect("allreduce in place", inPlace, [Double](repeating: Double(n), count: 1000))
@@ -96,7 +102,9 @@ expect("alltoall", a2a, (0..<size).map { Int32($0 * 100 + rank) })
 let sendCounts = (0..<size).map { $0 + 1 }
 let outgoing = (0..<size).flatMap { [Double](repeating: Double(rank * 100 + $0), count: $0 + 1) }
 let a2av = try world.alltoallv(outgoing, sendCounts: sendCounts)
-expect("alltoallv values", a2av.values, (0..<size).flatMap { [Double](repeating: Double($0 * 100 + rank), count: rank + 1) })
+expect(
+  "alltoallv values", a2av.values,
+  (0..<size).flatMap { [Double](repeating: Double($0 * 100 + rank), count: rank + 1) })
 expect("alltoallv counts", a2av.counts, [Int](repeating: rank + 1, count: size))
 
 // point to point: a ring, blocking receive and non-blocking send

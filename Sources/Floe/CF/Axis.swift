@@ -21,7 +21,9 @@ public enum Axis: String, Sendable, CaseIterable {
   /// `standard_name`, else its `units` (time units, degrees_north, degrees_east), else
   /// `positive` (vertical).
   static func of(_ coordinate: borrowing Dataset) throws -> Axis? {
-    if let axis = try coordinate.attribute("axis")?.string, let found = Axis(rawValue: axis.uppercased()) {
+    if let axis = try coordinate.attribute("axis")?.string,
+      let found = Axis(rawValue: axis.uppercased())
+    {
       return found
     }
     switch try coordinate.attribute("standard_name")?.string {
@@ -33,9 +35,14 @@ public enum Axis: String, Sendable, CaseIterable {
     }
     if let units = try coordinate.attribute("units")?.string?.lowercased() {
       if units.contains(" since ") { return .time }
-      let compact = units.replacingOccurrences(of: "_", with: "").replacingOccurrences(of: " ", with: "")
-      if ["degreesnorth", "degreenorth", "degreen", "degreesn"].contains(compact) { return .latitude }
-      if ["degreeseast", "degreeeast", "degreee", "degreese"].contains(compact) { return .longitude }
+      let compact = units.replacingOccurrences(of: "_", with: "").replacingOccurrences(
+        of: " ", with: "")
+      if ["degreesnorth", "degreenorth", "degreen", "degreesn"].contains(compact) {
+        return .latitude
+      }
+      if ["degreeseast", "degreeeast", "degreee", "degreese"].contains(compact) {
+        return .longitude
+      }
     }
     if try coordinate.attribute("positive") != nil { return .vertical }
     return nil

@@ -52,7 +52,8 @@ public enum CFCalendar: String, Sendable, CaseIterable {
       switch self {
       case .julian: leap = year % 4 == 0
       case .prolepticGregorian: leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-      default: leap = year < 1583 ? year % 4 == 0 : (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+      default:
+        leap = year < 1583 ? year % 4 == 0 : (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
       }
       return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
     }
@@ -63,8 +64,10 @@ public enum CFCalendar: String, Sendable, CaseIterable {
   func dayNumber(year y: Int, month m: Int, day d: Int) -> Int {
     switch self {
     case .days360: return y * 360 + (m - 1) * 30 + (d - 1)
-    case .noLeap: return y * 365 + [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334][m - 1] + d - 1
-    case .allLeap: return y * 366 + [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335][m - 1] + d - 1
+    case .noLeap:
+      return y * 365 + [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334][m - 1] + d - 1
+    case .allLeap:
+      return y * 366 + [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335][m - 1] + d - 1
     case .julian: return Self.julianDayNumber(y, m, d, gregorian: false)
     case .prolepticGregorian: return Self.julianDayNumber(y, m, d, gregorian: true)
     case .standard:
@@ -103,7 +106,9 @@ public enum CFCalendar: String, Sendable, CaseIterable {
     return jdn
   }
 
-  static func civil(fromJulianDayNumber j: Int, gregorian: Bool) -> (year: Int, month: Int, day: Int) {
+  static func civil(fromJulianDayNumber j: Int, gregorian: Bool) -> (
+    year: Int, month: Int, day: Int
+  ) {
     var b = 0
     var c = 0
     if gregorian {
@@ -145,24 +150,34 @@ public struct TimeAxis: Sendable {
     case "days", "day", "d": secondsPerUnit = 86400
     default:
       throw ReduceError(
-        "time units '\(units)': '\(parts[0])' is not one of seconds, minutes, hours, days (CF advises against months and years)")
+        "time units '\(units)': '\(parts[0])' is not one of seconds, minutes, hours, days (CF advises against months and years)"
+      )
     }
     guard let parsedCalendar = CFCalendar(attribute: calendar ?? "standard") else {
-      throw ReduceError("unknown calendar '\(calendar ?? "")'; CF calendars are standard, gregorian, proleptic_gregorian, julian, noleap, 365_day, all_leap, 366_day, 360_day")
+      throw ReduceError(
+        "unknown calendar '\(calendar ?? "")'; CF calendars are standard, gregorian, proleptic_gregorian, julian, noleap, 365_day, all_leap, 366_day, 360_day"
+      )
     }
     self.calendar = parsedCalendar
     reference = try Self.parseDate(parts[1], units: units)
     guard reference.month >= 1, reference.month <= 12, reference.day >= 1,
       reference.day <= parsedCalendar.monthLengths(reference.year)[reference.month - 1]
-    else { throw ReduceError("time units '\(units)': the reference date does not exist in the \(parsedCalendar.rawValue) calendar") }
-    referenceDay = parsedCalendar.dayNumber(year: reference.year, month: reference.month, day: reference.day)
+    else {
+      throw ReduceError(
+        "time units '\(units)': the reference date does not exist in the \(parsedCalendar.rawValue) calendar"
+      )
+    }
+    referenceDay = parsedCalendar.dayNumber(
+      year: reference.year, month: reference.month, day: reference.day)
   }
 
   /// "2000-01-01", "2000-1-1 0:0:0", "2000-01-01T06:00:00Z", "1990-01-01 00:00:00.0 -6:00".
   static func parseDate(_ text: String, units: String) throws -> CFDate {
     var fields = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "T", with: " ")
       .replacingOccurrences(of: "Z", with: "").split(separator: " ").map(String.init)
-    guard let datePart = fields.first else { throw ReduceError("time units '\(units)' have no reference date") }
+    guard let datePart = fields.first else {
+      throw ReduceError("time units '\(units)' have no reference date")
+    }
     fields.removeFirst()
     let ymd = datePart.split(separator: "-", omittingEmptySubsequences: false)
     let negativeYear = datePart.hasPrefix("-")
@@ -170,18 +185,26 @@ public struct TimeAxis: Sendable {
     guard numbers.count >= 1, numbers.count <= 3, numbers.allSatisfy({ $0 != nil }) else {
       throw ReduceError("time units '\(units)': cannot read the date '\(datePart)'")
     }
-    var date = CFDate(year: (negativeYear ? -1 : 1) * numbers[0]!, month: numbers.count > 1 ? numbers[1]! : 1, day: numbers.count > 2 ? numbers[2]! : 1)
+    var date = CFDate(
+      year: (negativeYear ? -1 : 1) * numbers[0]!, month: numbers.count > 1 ? numbers[1]! : 1,
+      day: numbers.count > 2 ? numbers[2]! : 1)
     if let clock = fields.first, clock.contains(":") {
       let hms = clock.split(separator: ":").map { Double($0) }
-      guard hms.allSatisfy({ $0 != nil }) else { throw ReduceError("time units '\(units)': cannot read the time '\(clock)'") }
-      date.seconds = (hms[0] ?? 0) * 3600 + (hms.count > 1 ? hms[1]! * 60 : 0) + (hms.count > 2 ? hms[2]! : 0)
+      guard hms.allSatisfy({ $0 != nil }) else {
+        throw ReduceError("time units '\(units)': cannot read the time '\(clock)'")
+      }
+      date.seconds =
+        (hms[0] ?? 0) * 3600 + (hms.count > 1 ? hms[1]! * 60 : 0) + (hms.count > 2 ? hms[2]! : 0)
       fields.removeFirst()
     }
     if let zone = fields.first {  // "-6:00", "+05:30", "UTC"
       if zone.uppercased() != "UTC" {
         let sign: Double = zone.hasPrefix("-") ? -1 : 1
-        let hm = zone.trimmingCharacters(in: CharacterSet(charactersIn: "+-")).split(separator: ":").map { Double($0) }
-        guard hm.allSatisfy({ $0 != nil }), !hm.isEmpty else { throw ReduceError("time units '\(units)': cannot read the time zone '\(zone)'") }
+        let hm = zone.trimmingCharacters(in: CharacterSet(charactersIn: "+-")).split(separator: ":")
+          .map { Double($0) }
+        guard hm.allSatisfy({ $0 != nil }), !hm.isEmpty else {
+          throw ReduceError("time units '\(units)': cannot read the time zone '\(zone)'")
+        }
         // Local time minus the offset is UTC.
         date.seconds -= sign * (hm[0]! * 3600 + (hm.count > 1 ? hm[1]! * 60 : 0))
       }

@@ -53,7 +53,9 @@ public enum TimeGrouping: String, Sendable, Codable, CaseIterable {
   func period(of date: CFDate) -> (CFDate, CFDate) {
     func monthStart(_ y: Int, _ m: Int) -> CFDate {
       let k = y * 12 + (m - 1)
-      return CFDate(year: Int((Double(k) / 12).rounded(.down)), month: k - 12 * Int((Double(k) / 12).rounded(.down)) + 1, day: 1)
+      return CFDate(
+        year: Int((Double(k) / 12).rounded(.down)),
+        month: k - 12 * Int((Double(k) / 12).rounded(.down)) + 1, day: 1)
     }
     switch self {
     case .month, .yearMonth:
@@ -64,9 +66,14 @@ public enum TimeGrouping: String, Sendable, Codable, CaseIterable {
       let start = monthStart(date.year, first == -1 ? 0 : first)
       return (start, monthStart(start.year, start.month + 3))
     case .year:
-      return (CFDate(year: date.year, month: 1, day: 1), CFDate(year: date.year + 1, month: 1, day: 1))
+      return (
+        CFDate(year: date.year, month: 1, day: 1), CFDate(year: date.year + 1, month: 1, day: 1)
+      )
     case .day:
-      return (CFDate(year: date.year, month: date.month, day: date.day), CFDate(year: date.year, month: date.month, day: date.day, seconds: 86400))
+      return (
+        CFDate(year: date.year, month: date.month, day: date.day),
+        CFDate(year: date.year, month: date.month, day: date.day, seconds: 86400)
+      )
     }
   }
 }
@@ -99,7 +106,8 @@ public struct GroupSpec: Codable, Sendable, Equatable {
       let g = Int(index[i])
       let (start, end) = grouping.period(of: date)
       let s = axis.value(start)
-      let e = axis.value(CFDate(year: end.year, month: end.month, day: end.day, seconds: end.seconds))
+      let e = axis.value(
+        CFDate(year: end.year, month: end.month, day: end.day, seconds: end.seconds))
       if s < firstStart[g] {
         firstStart[g] = s
         firstEnd[g] = e
@@ -107,6 +115,8 @@ public struct GroupSpec: Codable, Sendable, Equatable {
       lastEnd[g] = max(lastEnd[g], e)
     }
     self.times = (0..<count).map { (firstStart[$0] + firstEnd[$0]) / 2 }
-    bounds = (0..<count).flatMap { [firstStart[$0], grouping.isClimatology ? lastEnd[$0] : firstEnd[$0]] }
+    bounds = (0..<count).flatMap {
+      [firstStart[$0], grouping.isClimatology ? lastEnd[$0] : firstEnd[$0]]
+    }
   }
 }

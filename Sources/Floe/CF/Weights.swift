@@ -16,14 +16,19 @@ extension WeightKind {
     let degrees: [Double] = try latitude.readAll()
     if let boundsName = try latitude.attribute("bounds")?.string {
       guard file.hasDataset(boundsName) else {
-        throw ReduceError("latitude '\(name)' in \(file.path) names bounds '\(boundsName)', which does not exist")
+        throw ReduceError(
+          "latitude '\(name)' in \(file.path) names bounds '\(boundsName)', which does not exist")
       }
       let bounds = try file.dataset(boundsName)
       guard bounds.shape == [degrees.count, 2] else {
-        throw ReduceError("latitude bounds '\(boundsName)' in \(file.path) have shape \(bounds.shape), not [\(degrees.count), 2]")
+        throw ReduceError(
+          "latitude bounds '\(boundsName)' in \(file.path) have shape \(bounds.shape), not [\(degrees.count), 2]"
+        )
       }
       let b: [Double] = try bounds.readAll()
-      return (0..<degrees.count).map { abs(sin(b[2 * $0 + 1] * .pi / 180) - sin(b[2 * $0] * .pi / 180)) }
+      return (0..<degrees.count).map {
+        abs(sin(b[2 * $0 + 1] * .pi / 180) - sin(b[2 * $0] * .pi / 180))
+      }
     }
     return degrees.map { max(0, cos($0 * .pi / 180)) }
   }

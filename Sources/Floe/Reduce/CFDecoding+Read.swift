@@ -10,7 +10,9 @@ extension CFDecoding {
     decoding.missing = (try numbers("_FillValue") ?? []) + (try numbers("missing_value") ?? [])
     if let range = try numbers("valid_range") {
       guard range.count == 2, range[0] <= range[1] else {
-        throw ReduceError("'\(dataset.name)' in \(dataset.file): valid_range must be two increasing numbers; it is \(range)")
+        throw ReduceError(
+          "'\(dataset.name)' in \(dataset.file): valid_range must be two increasing numbers; it is \(range)"
+        )
       }
       decoding.validMin = range[0]
       decoding.validMax = range[1]

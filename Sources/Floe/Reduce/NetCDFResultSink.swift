@@ -23,7 +23,8 @@ final class NetCDFResultSink: ResultSink {
     temporary = request.output + ".floe-partial"
     outputType = setup.writesFloat32 ? .float32 : .float64
     // A packed variable's fill value is in packed units; the unpacked output takes netCDF's.
-    let inputFill = setup.decoding.isPacked ? nil : try source.dataset.attribute("_FillValue")?.doubles?.first
+    let inputFill =
+      setup.decoding.isPacked ? nil : try source.dataset.attribute("_FillValue")?.doubles?.first
     fill = inputFill ?? (outputType == .float32 ? Self.defaultFloatFill : Self.defaultDoubleFill)
 
     let out = try File.create(temporary, overwrite: true)
@@ -35,13 +36,16 @@ final class NetCDFResultSink: ResultSink {
     }
     for (axis, name) in setup.dimensionNames.enumerated() where !setup.reduced[axis] {
       keptNames.append(name)
-      try Self.copyDimension(name, first: setup.origin[axis], length: setup.shape[axis], from: source.file, to: out)
+      try Self.copyDimension(
+        name, first: setup.origin[axis], length: setup.shape[axis], from: source.file, to: out)
     }
     let variable = try out.createVariable(
       source.dataset.name, type: outputType, dimensions: keptNames,
-      options: VariableOptions(fillValue: outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
+      options: VariableOptions(
+        fillValue: outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
     let dropped: Set<String> = [
-      "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range", "scale_factor", "add_offset",
+      "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range", "scale_factor",
+      "add_offset",
       "cell_methods",
     ]
     var units: String?
@@ -51,7 +55,8 @@ final class NetCDFResultSink: ResultSink {
     }
     if try source.dataset.attribute("missing_value") != nil {
       try variable.setAttribute(
-        "missing_value", .numbers(outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
+        "missing_value",
+        .numbers(outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
     }
     let previous = try source.dataset.attribute("cell_methods")?.string.map { $0 + " " } ?? ""
     try variable.setAttribute(
@@ -59,9 +64,12 @@ final class NetCDFResultSink: ResultSink {
     switch request.customReducer == nil ? request.statistic : nil {
     case .count?:
       try variable.setAttribute("units", .text("1"))
-      try variable.setAttribute("long_name", .text("number of valid values of \(source.dataset.name)"))
+      try variable.setAttribute(
+        "long_name", .text("number of valid values of \(source.dataset.name)"))
     case .variance?:
-      if let units { try variable.setAttribute("units", .text(units.contains(" ") ? "(\(units))2" : "\(units)2")) }
+      if let units {
+        try variable.setAttribute("units", .text(units.contains(" ") ? "(\(units))2" : "\(units)2"))
+      }
     default: break
     }
     for attribute in try source.file.attributes() where attribute.name != "history" {
@@ -82,23 +90,28 @@ final class NetCDFResultSink: ResultSink {
     }
     let time = setup.dimensionNames[0]
     let others = reduced.filter { $0 != time }.map { "\($0):" }.joined(separator: " ")
-    return (others.isEmpty ? "" : "\(others) \(method) ") + "\(time): \(method) within years \(time): \(method) over years"
+    return (others.isEmpty ? "" : "\(others) \(method) ")
+      + "\(time): \(method) within years \(time): \(method) over years"
   }
 
   /// The grouped time dimension: one step per group, with its bounds (`time_bnds`) or, for
   /// a climatology, its climatology bounds, and the input time's units and calendar.
-  static func writeGroupTimes(_ groups: GroupSpec, name: String, from input: borrowing File, to out: borrowing File) throws {
+  static func writeGroupTimes(
+    _ groups: GroupSpec, name: String, from input: borrowing File, to out: borrowing File
+  ) throws {
     let time = try out.createDimension(name, length: groups.count, coordinate: .float64)
     try time.writeAll(groups.times)
     let coordinate = try input.dataset(name)
-    for attribute in try coordinate.attributes() where !["bounds", "climatology"].contains(attribute.name) {
+    for attribute in try coordinate.attributes()
+    where !["bounds", "climatology"].contains(attribute.name) {
       try time.setAttribute(attribute.name, attribute.value)
     }
     if !out.hasDataset("bnds") { try out.createDimension("bnds", length: 2) }
     let boundsName = groups.grouping.isClimatology ? "climatology_bounds" : "\(name)_bnds"
     let bounds = try out.createVariable(boundsName, type: .float64, dimensions: [name, "bnds"])
     try bounds.writeAll(groups.bounds)
-    try time.setAttribute(groups.grouping.isClimatology ? "climatology" : "bounds", .text(boundsName))
+    try time.setAttribute(
+      groups.grouping.isClimatology ? "climatology" : "bounds", .text(boundsName))
   }
 
   /// A kept dimension, with its coordinate variable's values and attributes if it has one.
@@ -110,7 +123,9 @@ final class NetCDFResultSink: ResultSink {
       return
     }
     let coordinate = try input.dataset(name)
-    guard coordinate.isDimensionScale, !coordinate.isDimensionOnly, case .numeric(let type) = coordinate.dataType else {
+    guard coordinate.isDimensionScale, !coordinate.isDimensionOnly,
+      case .numeric(let type) = coordinate.dataType
+    else {
       try out.createDimension(name, length: length)
       return
     }
@@ -136,7 +151,8 @@ final class NetCDFResultSink: ResultSink {
     // The cell bounds (CF 7.1), for the same cells.
     if let boundsName = try coordinate.attribute("bounds")?.string, input.hasDataset(boundsName) {
       let bounds = try input.dataset(boundsName)
-      guard bounds.shape.count == 2, bounds.shape[0] == coordinate.shape[0], bounds.shape[1] == 2 else { return }
+      guard bounds.shape.count == 2, bounds.shape[0] == coordinate.shape[0], bounds.shape[1] == 2
+      else { return }
       if !out.hasDataset("bnds") { try out.createDimension("bnds", length: 2) }
       let copied = try out.createVariable(boundsName, type: .float64, dimensions: [name, "bnds"])
       try copied.writeAll(try bounds.read(Double.self, start: [first, 0], count: [length, 2]))
@@ -149,7 +165,9 @@ final class NetCDFResultSink: ResultSink {
     let variable = try output.file.dataset(request.variable)
     let filled = values.map { $0.isNaN ? fill : $0 }
     if outputType == .float32 {
-      try filled.map(Float.init).withUnsafeBufferPointer { try variable.write($0, start: start, count: count) }
+      try filled.map(Float.init).withUnsafeBufferPointer {
+        try variable.write($0, start: start, count: count)
+      }
     } else {
       try filled.withUnsafeBufferPointer { try variable.write($0, start: start, count: count) }
     }
@@ -160,7 +178,8 @@ final class NetCDFResultSink: ResultSink {
     output = nil  // closes it
     guard rename(temporary, request.output) == 0 else {
       unlink(temporary)
-      throw ReduceError("cannot rename \(temporary) to \(request.output): \(String(cString: strerror(errno)))")
+      throw ReduceError(
+        "cannot rename \(temporary) to \(request.output): \(String(cString: strerror(errno)))")
     }
   }
 

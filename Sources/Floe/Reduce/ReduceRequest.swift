@@ -83,7 +83,8 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
     if let custom = request.customReducer {
       base = custom
     } else if let weights, let weightAxis {
-      base = WeightedSumReducer(weights: weights, axis: weightAxis, mean: request.statistic == .mean)
+      base = WeightedSumReducer(
+        weights: weights, axis: weightAxis, mean: request.statistic == .mean)
     } else {
       base = request.statistic.reducer
     }
@@ -92,7 +93,8 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   }
 
   public var plan: ReductionPlan {
-    ReductionPlan(shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: targetUnitElements)
+    ReductionPlan(
+      shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: targetUnitElements)
   }
 
   public func sizing() throws -> SuperstepSizing {

@@ -9,7 +9,8 @@ public enum Reduction {
   /// Runs `request` on every rank of `world`. Rank 0 prints the plan and the summary (to
   /// `log`) and returns the summary; other ranks return nil. Any failure ends every rank
   /// with one message and `JobFailure`.
-  public static func run(_ request: ReduceRequest, world: Communicator, log: (String) -> Void) throws
+  public static func run(_ request: ReduceRequest, world: Communicator, log: (String) -> Void)
+    throws
     -> RunSummary?
   {
     let workers = ReductionJob.workers(worldSize: world.size)
@@ -20,7 +21,8 @@ public enum Reduction {
     }
     let bytes = try world.broadcastArray(encoded ?? [], root: 0)
     let setup = try JSONDecoder().decode(ReductionSetup.self, from: Data(bytes))
-    let job = ReductionJob(plan: setup.plan, sizing: try setup.sizing(), reducer: setup.reducer(for: request))
+    let job = ReductionJob(
+      plan: setup.plan, sizing: try setup.sizing(), reducer: setup.reducer(for: request))
 
     // Workers read together through MPI-IO; rank 0 (when there are workers) does not read.
     let readers = try world.split(color: world.rank == 0 && world.size > 1 ? 0 : 1, key: world.rank)
@@ -33,7 +35,8 @@ public enum Reduction {
       transport: MPITransport(world),
       makeSource: {
         let source = try HDF5UnitSource(
-          path: request.input, variable: request.variable, setup: setup, communicator: readers.communicator)
+          path: request.input, variable: request.variable, setup: setup,
+          communicator: readers.communicator)
         holder.source = source
         return source
       },

@@ -24,7 +24,8 @@ extension ReductionSetup {
       throw ReduceError("\(what) has no data: dimension '\(names[empty])' has length 0")
     }
     let axes = try Axis.axes(ofDimensions: names, in: file)
-    let described = zip(names, axes).map { $0 + ($1.map { " (axis \($0.rawValue))" } ?? "") }.joined(separator: ", ")
+    let described = zip(names, axes).map { $0 + ($1.map { " (axis \($0.rawValue))" } ?? "") }
+      .joined(separator: ", ")
     // A dimension by its name, else by the CF axis a name stands for (time, lat, lon, lev).
     func dimension(_ name: String, for option: String) throws -> Int {
       if let index = names.firstIndex(of: name) { return index }
@@ -32,21 +33,28 @@ extension ReductionSetup {
         let matches = axes.indices.filter { axes[$0] == axis }
         if matches.count == 1 { return matches[0] }
         if matches.count > 1 {
-          throw ReduceError("\(what): '\(name)' in \(option) could mean \(matches.map { names[$0] }.joined(separator: " or ")); name one")
+          throw ReduceError(
+            "\(what): '\(name)' in \(option) could mean \(matches.map { names[$0] }.joined(separator: " or ")); name one"
+          )
         }
       }
-      throw ReduceError("\(what) has no dimension '\(name)' to reduce over; its dimensions are \(described)")
+      throw ReduceError(
+        "\(what) has no dimension '\(name)' to reduce over; its dimensions are \(described)")
     }
-    let (origin, extent) = try selectionBox(request, dataset.shape, names, dimension: dimension, file: file)
+    let (origin, extent) = try selectionBox(
+      request, dataset.shape, names, dimension: dimension, file: file)
     var reduced = [Bool](repeating: false, count: names.count)
     var groups: GroupSpec?
     if let grouping = request.grouping {
       let time = try dimension("time", for: "--by/--resample")
       guard time == 0 else {
-        throw ReduceError("\(what): grouping by time needs time as the first dimension; it is dimension \(time + 1) ('\(names[time])')")
+        throw ReduceError(
+          "\(what): grouping by time needs time as the first dimension; it is dimension \(time + 1) ('\(names[time])')"
+        )
       }
       guard file.hasDataset(names[time]) else {
-        throw ReduceError("\(what): dimension '\(names[time])' has no coordinate variable to group by")
+        throw ReduceError(
+          "\(what): dimension '\(names[time])' has no coordinate variable to group by")
       }
       let coordinate = try file.dataset(names[time])
       guard let units = try coordinate.attribute("units")?.string else {
@@ -56,19 +64,25 @@ extension ReductionSetup {
       let times: [Double] = try coordinate.read(start: [origin[time]], count: [extent[time]])
       groups = GroupSpec(times: times, axis: axis, grouping: grouping)
       if request.over == nil { reduced[time] = true }
-      if let over = request.over, !over.contains(where: { (try? dimension($0, for: "--over")) == time }) {
-        throw ReduceError("--by and --resample group the time dimension '\(names[time])': include it in --over")
+      if let over = request.over,
+        !over.contains(where: { (try? dimension($0, for: "--over")) == time })
+      {
+        throw ReduceError(
+          "--by and --resample group the time dimension '\(names[time])': include it in --over")
       }
     }
     if let over = request.over {
       for name in over {
         let axis = try dimension(name, for: "--over")
-        guard !reduced[axis] else { throw ReduceError("dimension '\(names[axis])' is named twice in --over") }
+        guard !reduced[axis] else {
+          throw ReduceError("dimension '\(names[axis])' is named twice in --over")
+        }
         reduced[axis] = true
       }
     } else if groups == nil {
       // The record dimension, as ncra does; else the time axis; else the first.
-      let record = dataset.maxShape.firstIndex(where: { $0 == nil }) ?? axes.firstIndex(of: .time) ?? 0
+      let record =
+        dataset.maxShape.firstIndex(where: { $0 == nil }) ?? axes.firstIndex(of: .time) ?? 0
       reduced[record] = true
     }
 
@@ -81,17 +95,22 @@ extension ReductionSetup {
       guard let latitude = axes.firstIndex(of: .latitude) else {
         throw ReduceError(
           "--weights \(kind.rawValue) needs a latitude dimension (a coordinate variable with axis Y, "
-            + "standard_name latitude or units degrees_north) in \(what); its dimensions are \(described)")
+            + "standard_name latitude or units degrees_north) in \(what); its dimensions are \(described)"
+        )
       }
       weights = Array(
-        try kind.latitudeWeights(dimension: names[latitude], in: file)[origin[latitude]..<(origin[latitude] + extent[latitude])])
+        try kind.latitudeWeights(dimension: names[latitude], in: file)[
+          origin[latitude]..<(origin[latitude] + extent[latitude])])
       weightAxis = latitude
     }
 
     let decoding = try CFDecoding.read(from: dataset)
     let readsFloat32 = type == .float32 && !decoding.isPacked
     var writesFloat32 = readsFloat32 && !request.writeFloat64
-    if decoding.isPacked, case .numbers(let scale)? = try dataset.attribute("scale_factor") ?? dataset.attribute("add_offset") {
+    if decoding.isPacked,
+      case .numbers(let scale)? = try dataset.attribute("scale_factor")
+        ?? dataset.attribute("add_offset")
+    {
       writesFloat32 = scale.elementType == .float32 && !request.writeFloat64  // CF: the scale's type
     }
 
@@ -100,14 +119,17 @@ extension ReductionSetup {
     // Units depend on the data's layout and nothing else (not the ranks, not the budget):
     // they fix the merge tree, and so the bits of the result. At least 1 MiB, and at least
     // eight values per output point, so that partials stay small next to the data.
-    let chunks = dataset.chunkShape ?? dataset.shape.enumerated().map { $0.offset == 0 ? 1 : $0.element }
+    let chunks =
+      dataset.chunkShape ?? dataset.shape.enumerated().map { $0.offset == 0 ? 1 : $0.element }
     let tilePoints = zip(chunks, reduced).reduce(1) { $0 * ($1.1 ? 1 : $1.0) }
     let targetUnitElements = Swift.max((1 << 20) / elementSize, 8 * tilePoints)
     var setup = ReductionSetup(
-      shape: extent, origin: origin, dimensionNames: names, reduced: reduced, chunks: dataset.chunkShape,
+      shape: extent, origin: origin, dimensionNames: names, reduced: reduced,
+      chunks: dataset.chunkShape,
       readsFloat32: readsFloat32, writesFloat32: writesFloat32, decoding: decoding,
       targetUnitElements: targetUnitElements, workers: workers,
-      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights, weightAxis: weightAxis,
+      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights,
+      weightAxis: weightAxis,
       groups: groups)
     setup.fieldsPerPoint = setup.reducer(for: request).fieldsPerPoint
     _ = try setup.sizing()
@@ -141,12 +163,16 @@ extension ReductionSetup {
         extent[d] = high - low
       case .value(let from, let to):
         guard file.hasDataset(names[d]) else {
-          throw ReduceError("--sel \(selection.dimension): dimension '\(names[d])' has no coordinate variable; use --isel")
+          throw ReduceError(
+            "--sel \(selection.dimension): dimension '\(names[d])' has no coordinate variable; use --isel"
+          )
         }
         let coordinate = try file.dataset(names[d])
         let values: [Double] = try coordinate.readAll()
         let timeAxis = try coordinate.attribute("units")?.string.flatMap { units in
-          units.contains(" since ") ? try TimeAxis(units: units, calendar: try coordinate.attribute("calendar")?.string) : nil
+          units.contains(" since ")
+            ? try TimeAxis(units: units, calendar: try coordinate.attribute("calendar")?.string)
+            : nil
         }
         func value(_ text: String?) throws -> Double? {
           guard let text else { return nil }
@@ -158,15 +184,19 @@ extension ReductionSetup {
         }
         let low = try value(from) ?? -.infinity
         let high = try value(to) ?? .infinity
-        let inside = values.indices.filter { values[$0] >= min(low, high) && values[$0] <= max(low, high) }
+        let inside = values.indices.filter {
+          values[$0] >= min(low, high) && values[$0] <= max(low, high)
+        }
         guard let first = inside.first, let last = inside.last else {
           throw ReduceError(
             "--sel \(selection.dimension)=\(from ?? ""):\(to ?? "") selects nothing: '\(names[d])' runs from "
               + "\(values.first.map { "\($0)" } ?? "?") to \(values.last.map { "\($0)" } ?? "?")"
-              + (timeAxis.map { " (\($0.date(values.first ?? 0)) to \($0.date(values.last ?? 0)))" } ?? ""))
+              + (timeAxis.map { " (\($0.date(values.first ?? 0)) to \($0.date(values.last ?? 0)))" }
+                ?? ""))
         }
         guard last - first + 1 == inside.count else {
-          throw ReduceError("--sel \(selection.dimension): the coordinate '\(names[d])' is not monotonic")
+          throw ReduceError(
+            "--sel \(selection.dimension): the coordinate '\(names[d])' is not monotonic")
         }
         origin[d] = first
         extent[d] = last - first + 1
@@ -180,13 +210,18 @@ extension ReductionSetup {
     let output = URL(fileURLWithPath: request.output)
     var isDirectory: ObjCBool = false
     let folder = output.deletingLastPathComponent().path
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
       throw ReduceError("cannot write \(request.output): the folder \(folder) does not exist")
     }
     if FileManager.default.fileExists(atPath: request.output) && !request.overwrite {
-      throw ReduceError("\(request.output): the output exists already (use --overwrite to replace it)")
+      throw ReduceError(
+        "\(request.output): the output exists already (use --overwrite to replace it)")
     }
-    if output.standardizedFileURL.path == URL(fileURLWithPath: request.input).standardizedFileURL.path {
+    if output.standardizedFileURL.path
+      == URL(fileURLWithPath: request.input).standardizedFileURL.path
+    {
       throw ReduceError("the output \(request.output) is the input")
     }
   }
@@ -195,7 +230,9 @@ extension ReductionSetup {
   public func planText(_ request: ReduceRequest, sizing: SuperstepSizing) -> String {
     let plan = self.plan
     let dims = zip(dimensionNames, shape).map { "\($0) \($1)" }.joined(separator: ", ")
-    let kept = zip(zip(dimensionNames, shape), reduced).filter { !$0.1 }.map { "\($0.0.0) \($0.0.1)" }
+    let kept = zip(zip(dimensionNames, shape), reduced).filter { !$0.1 }.map {
+      "\($0.0.0) \($0.0.1)"
+    }
     let over = zip(dimensionNames, reduced).filter { $0.1 }.map(\.0).joined(separator: ", ")
     return """
       floe: plan: \(reducer(for: request).name)\(weights != nil ? " (weighted)" : "") of \(request.variable)(\(dims)) \(readsFloat32 ? "float32" : "as float64") \

@@ -7,11 +7,14 @@ public struct MemorySize: Sendable, Equatable, CustomStringConvertible {
 
   public init?(_ text: String) {
     let trimmed = text.trimmingSpaces
-    guard let split = trimmed.firstIndex(where: { !$0.isNumber && $0 != "." }) ?? Optional(trimmed.endIndex),
+    guard
+      let split = trimmed.firstIndex(where: { !$0.isNumber && $0 != "." })
+        ?? Optional(trimmed.endIndex),
       let number = Double(trimmed[..<split]), number >= 0
     else { return nil }
     let multipliers: [String: Double] = [
-      "": 1, "B": 1, "K": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e9, "T": 1e12, "TB": 1e12,
+      "": 1, "B": 1, "K": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e9, "T": 1e12,
+      "TB": 1e12,
       "KIB": 1024, "MIB": 1_048_576, "GIB": 1_073_741_824, "TIB": 1_099_511_627_776,
     ]
     guard let multiplier = multipliers[trimmed[split...].uppercased()] else { return nil }

@@ -56,7 +56,9 @@ public struct ReductionPlan: Sendable, Equatable {
   }
 
   /// The tile that unit `u` belongs to, and its position within the tile.
-  public func locate(unit u: Int) -> (tile: Int, local: Int) { (u / unitsPerTile, u % unitsPerTile) }
+  public func locate(unit u: Int) -> (tile: Int, local: Int) {
+    (u / unitsPerTile, u % unitsPerTile)
+  }
 
   /// The input block of unit `u`: its first element and extent in every dimension.
   public func block(ofUnit u: Int) -> (start: [Int], count: [Int]) {

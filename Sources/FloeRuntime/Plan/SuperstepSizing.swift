@@ -23,8 +23,9 @@ public struct SuperstepSizing: Sendable, Equatable {
     unitBytes = plan.maxUnitElements * elementSize
     partialBytes = plan.maxTilePoints * fieldsPerPoint * 8
     let fit = { (r: Int) in
-      Self.bytes(plan: plan, workers: workers, share: r, unitBytes: plan.maxUnitElements * elementSize,
-                 partialBytes: plan.maxTilePoints * fieldsPerPoint * 8)
+      Self.bytes(
+        plan: plan, workers: workers, share: r, unitBytes: plan.maxUnitElements * elementSize,
+        partialBytes: plan.maxTilePoints * fieldsPerPoint * 8)
     }
     let needed = fit(1)
     guard needed <= budget.bytes else {
@@ -57,16 +58,21 @@ public struct SuperstepSizing: Sendable, Equatable {
   }
 
   /// The memory model (documented in docs/runtime.md).
-  static func bytes(plan: ReductionPlan, workers: Int, share: Int, unitBytes: Int, partialBytes: Int) -> Int {
+  static func bytes(
+    plan: ReductionPlan, workers: Int, share: Int, unitBytes: Int, partialBytes: Int
+  ) -> Int {
     let tree = CanonicalTree(leaves: plan.unitsPerTile)
     func nodes(_ units: Int) -> Int {
-      Swift.min(units, tree.maxNodesPerRange * ((units + plan.unitsPerTile - 1) / plan.unitsPerTile + 1))
+      Swift.min(
+        units, tree.maxNodesPerRange * ((units + plan.unitsPerTile - 1) / plan.unitsPerTile + 1))
     }
     let reads = share * unitBytes
     // Own nodes, the subtree's nodes received in the exchange, one merge temporary.
     let exchange = (nodes(share) + nodes(share * workers) + 1) * partialBytes
     // The keeper's finished tiles and the frontier of the tile in progress.
-    let kept = Swift.min(plan.tileCount, plan.unitCount) * partialBytes + tree.maxNodesPerRange * partialBytes
+    let kept =
+      Swift.min(plan.tileCount, plan.unitCount) * partialBytes + tree.maxNodesPerRange
+      * partialBytes
     return reads + exchange + kept
   }
 }

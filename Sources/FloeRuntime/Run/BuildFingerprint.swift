@@ -1,5 +1,5 @@
-public import FloeMPI
 import FloeHDF5
+public import FloeMPI
 
 #if canImport(Glibc)
   import Glibc
@@ -29,14 +29,18 @@ public struct BuildFingerprint: Equatable, Sendable {
     return BuildFingerprint(fields: [
       ("Floe version", version),
       ("executable", executableHash()),
-      ("element sizes", "Float \(MemoryLayout<Float>.size), Double \(MemoryLayout<Double>.size), Int \(MemoryLayout<Int>.size)"),
+      (
+        "element sizes",
+        "Float \(MemoryLayout<Float>.size), Double \(MemoryLayout<Double>.size), Int \(MemoryLayout<Int>.size)"
+      ),
       ("MPI", MPI.libraryVersion),
       ("HDF5", HDF5Library.version),
     ])
   }
 
   var wire: [UInt8] {
-    var bytes = Array(fields.map { "\($0.name)=\($0.value)" }.joined(separator: "\n").utf8.prefix(Self.wireSize))
+    var bytes = Array(
+      fields.map { "\($0.name)=\($0.value)" }.joined(separator: "\n").utf8.prefix(Self.wireSize))
     bytes += [UInt8](repeating: 0, count: Self.wireSize - bytes.count)
     return bytes
   }
@@ -58,7 +62,9 @@ public struct BuildFingerprint: Equatable, Sendable {
   public static func agree(_ world: Communicator, version: String) throws {
     let mine = current(version: version, rank: world.rank)
     let all = try world.allgather(mine.wire)
-    let prints = (0..<world.size).map { BuildFingerprint(wire: all[($0 * wireSize)..<(($0 + 1) * wireSize)]) }
+    let prints = (0..<world.size).map {
+      BuildFingerprint(wire: all[($0 * wireSize)..<(($0 + 1) * wireSize)])
+    }
     let reference = prints[0]
     var differences: [String] = []
     for (rank, print) in prints.enumerated().dropFirst() where print != reference {
@@ -93,7 +99,9 @@ public struct BuildFingerprint: Equatable, Sendable {
         hash = (hash ^ p[i]) &* 0x9E37_79B9_7F4A_7C15
         hash ^= hash >> 29
       }
-      for i in (words * 8)..<n { hash = (hash ^ UInt64(buffer.load(fromByteOffset: i, as: UInt8.self))) &* 0x100_0000_01b3 }
+      for i in (words * 8)..<n {
+        hash = (hash ^ UInt64(buffer.load(fromByteOffset: i, as: UInt8.self))) &* 0x100_0000_01b3
+      }
     }
     return String(hash, radix: 16)
   }

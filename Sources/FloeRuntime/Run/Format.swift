@@ -8,7 +8,8 @@ public enum Format {
     let whole = n / Int(scale)
     let frac = String(n % Int(scale))
     let sign = x < 0 && n > 0 ? "-" : ""
-    return sign + "\(whole)" + (digits > 0 ? "." + String(repeating: "0", count: digits - frac.count) + frac : "")
+    return sign + "\(whole)"
+      + (digits > 0 ? "." + String(repeating: "0", count: digits - frac.count) + frac : "")
   }
 
   /// Bytes in binary units with one decimal: "1.5 GiB".

@@ -32,9 +32,12 @@ public struct ReductionJob: Sendable {
     var worker: Worker?
     if alone || transport.rank > 0 {
       let source: any UnitSource
-      do { source = try makeSource() } catch { source = UnopenedSource(error: "rank \(transport.rank) on \(transport.host): \(error)") }
+      do { source = try makeSource() } catch {
+        source = UnopenedSource(error: "rank \(transport.rank) on \(transport.host): \(error)")
+      }
       worker = Worker(
-        plan: plan, sizing: sizing, reducer: reducer, source: source, index: index, workers: workers,
+        plan: plan, sizing: sizing, reducer: reducer, source: source, index: index,
+        workers: workers,
         rankOfWorker: { alone ? 0 : $0 + 1 }, transport: transport)
     }
 
@@ -53,7 +56,8 @@ public struct ReductionJob: Sendable {
             try worker.finish(into: &sink!)
           } catch {
             sink?.discard()
-            report.error = "rank \(transport.rank) on \(transport.host): writing the output: \(error)"
+            report.error =
+              "rank \(transport.rank) on \(transport.host): writing the output: \(error)"
           }
         }
         report.peakRSSBytes = ProcessStats.peakRSSBytes
@@ -110,7 +114,9 @@ public struct ReductionJob: Sendable {
       Agreement.printError(failure)
       throw JobFailure(message: failure, exitCode: code)
     }
-    return scheduler.summary(wallSeconds: ProcessStats.now() - start, schedulerCPUSeconds: ProcessStats.cpuSeconds - cpuAtStart)
+    return scheduler.summary(
+      wallSeconds: ProcessStats.now() - start,
+      schedulerCPUSeconds: ProcessStats.cpuSeconds - cpuAtStart)
   }
 }
 

@@ -54,7 +54,8 @@ public final class Worker {
         kept.merge(merged, reducer: reducer)
       }
     } catch {
-      report.error = report.error ?? "rank \(transport.rank) on \(transport.host): exchange failed: \(error)"
+      report.error =
+        report.error ?? "rank \(transport.rank) on \(transport.host): exchange failed: \(error)"
     }
     report.exchangeSeconds = ProcessStats.now() - start
     report.peakRSSBytes = ProcessStats.peakRSSBytes
@@ -63,7 +64,9 @@ public final class Worker {
   }
 
   /// Reads every unit of the range into the buffer, then reduces each.
-  private func reduce(_ range: Range<Int>, into nodes: inout NodeSet, report: inout WorkerReport) throws(UnitError) {
+  private func reduce(_ range: Range<Int>, into nodes: inout NodeSet, report: inout WorkerReport)
+    throws(UnitError)
+  {
     var offsets: [Int] = []
     var offset = 0
     let readStart = ProcessStats.now()
@@ -90,15 +93,19 @@ public final class Worker {
       let base = buffer.baseAddress! + offsets[i]
       let values: Block.Values
       if source.readsFloat32 {
-        let typed = UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: n)
+        let typed = UnsafeMutableBufferPointer(
+          start: base.assumingMemoryBound(to: Float.self), count: n)
         if decoding.needsPass { decoding.decode(typed) }
         values = .float32(UnsafeBufferPointer(typed))
       } else {
-        let typed = UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: Double.self), count: n)
+        let typed = UnsafeMutableBufferPointer(
+          start: base.assumingMemoryBound(to: Double.self), count: n)
         if decoding.needsPass { decoding.decode(typed) }
         values = .float64(UnsafeBufferPointer(typed))
       }
-      let block = Block(values: values, shape: count, start: start, reduced: plan.reduced, missing: decoding.kernelMissing)
+      let block = Block(
+        values: values, shape: count, start: start, reduced: plan.reduced,
+        missing: decoding.kernelMissing)
       var partial = reducer.makePartial(points: block.points)
       reducer.accumulate(block, into: &partial)
       let (tile, local) = plan.locate(unit: u)

@@ -38,7 +38,9 @@ public struct WorkerReport: Equatable, Sendable {
     var values = [Double](repeating: 0, count: Self.numbers)
     values.withUnsafeMutableBytes { $0.copyBytes(from: bytes[0..<(Self.numbers * 8)]) }
     var length: Int64 = 0
-    withUnsafeMutableBytes(of: &length) { $0.copyBytes(from: bytes[(Self.numbers * 8)..<(Self.numbers * 8 + 8)]) }
+    withUnsafeMutableBytes(of: &length) {
+      $0.copyBytes(from: bytes[(Self.numbers * 8)..<(Self.numbers * 8 + 8)])
+    }
     let start = Self.numbers * 8 + 8
     units = Int(values[1])
     bytesRead = Int(values[2])
@@ -48,6 +50,7 @@ public struct WorkerReport: Equatable, Sendable {
     waitSeconds = values[6]
     peakRSSBytes = Int(values[7])
     cpuSeconds = values[8]
-    error = values[0] != 0 ? String(decoding: bytes[start..<(start + Int(length))], as: UTF8.self) : nil
+    error =
+      values[0] != 0 ? String(decoding: bytes[start..<(start + Int(length))], as: UTF8.self) : nil
   }
 }

@@ -15,7 +15,9 @@ public struct MPITransport: Transport {
   public var rank: Int { communicator.rank }
   public var size: Int { communicator.size }
 
-  private var waiting: Waiting { rank == 0 ? .sleeping(maxMicroseconds: 2000) : .sleeping(maxMicroseconds: 200) }
+  private var waiting: Waiting {
+    rank == 0 ? .sleeping(maxMicroseconds: 2000) : .sleeping(maxMicroseconds: 200)
+  }
 
   public func scatter(_ orders: [Order]) throws -> Order {
     let wire = rank == 0 ? orders.flatMap(\.wire) : []
