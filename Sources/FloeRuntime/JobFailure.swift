@@ -16,6 +16,11 @@ public struct JobFailure: Error, CustomStringConvertible {
 
   public var description: String { message }
 
+  public init(message: String, exitCode: Int32) {
+    self.message = message
+    self.exitCode = exitCode
+  }
+
   /// Exit codes Floe documents (docs/errors): 1 for bad input or a failed job.
   public static let failedExitCode: Int32 = 1
 }

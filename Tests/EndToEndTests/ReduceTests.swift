@@ -105,6 +105,43 @@ final class ReduceTests: ScratchTestCase {
     XCTAssertTrue(header.stdout.contains("double climatology_bounds(time, bnds) ;"), header.stdout)
   }
 
+  func testAnomaliesHaveTheSameBytesForAnyRankCountAndAreTheValuesMinusTheirMonthsMean() throws {
+    let input = directory.appendingPathComponent("in.nc").path
+    XCTAssertSucceeded(
+      try MPIRun.mpirun(2, "floe", ["gen", "-o", input, "--shape", "400,6,8", "--chunks", "30,3,8", "--fill-fraction", "0.1"]),
+      "gen")
+    var reference: [Float]?
+    for np in MPIRun.ranks {
+      let out = directory.appendingPathComponent("anomaly-\(np).nc").path
+      let result = try MPIRun.mpirun(np, "floe", ["anomaly", input, "--var", "tas", "--by", "time.month", "-o", out])
+      XCTAssertSucceeded(result, "anomaly on \(np) ranks")
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".floe-partial"))
+      let got = try values(out)
+      if let reference { XCTAssertEqual(got.map(\.bitPattern), reference.map(\.bitPattern), "np=\(np)") } else { reference = got }
+    }
+    // The plain way: days since 2000-01-01 grouped by month, each value minus its month's mean.
+    let data: [Float] = try File.open(input).dataset("tas").readAll()
+    let monthStarts = [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366, 397]  // 2000, then 2001
+    let month = { (t: Int) in (monthStarts.lastIndex { $0 <= t }! % 12) }
+    for p in 0..<48 {
+      var sums = [Double](repeating: 0, count: 12)
+      var counts = [Double](repeating: 0, count: 12)
+      for t in 0..<400 where data[t * 48 + p] != 1e20 {
+        sums[month(t)] += Double(data[t * 48 + p])
+        counts[month(t)] += 1
+      }
+      for t in 0..<400 {
+        let x = data[t * 48 + p]
+        let got = reference![t * 48 + p]
+        if x == 1e20 {
+          XCTAssertGreaterThan(got, 1e30, "missing stays missing")
+        } else {
+          XCTAssertEqual(Double(got), Double(x) - sums[month(t)] / counts[month(t)], accuracy: 1e-4)
+        }
+      }
+    }
+  }
+
   func testPeakMemoryStaysWithinTheBudgetOnAFileEightTimesLarger() throws {
     // 260 MB of data, a 24 MiB budget; Floe's fixed overhead (Swift, MPI, HDF5 and the
     // executable itself) is stated as 96 MiB per rank.

@@ -116,7 +116,8 @@ final class NetCDFResultSink: ResultSink {
 
   /// A kept dimension, with its coordinate variable's values and attributes if it has one.
   static func copyDimension(
-    _ name: String, first: Int, length: Int, from input: borrowing File, to out: borrowing File
+    _ name: String, first: Int, length: Int, from input: borrowing File, to out: borrowing File,
+    writesValues: Bool = true
   ) throws {
     guard input.hasDataset(name) else {
       try out.createDimension(name, length: length)
@@ -131,6 +132,8 @@ final class NetCDFResultSink: ResultSink {
     }
     let copy = try out.createDimension(name, length: length, coordinate: type)
     func move<T: HDF5Scalar>(_: T.Type) throws {
+      // In a file shared by several ranks, one writes the values; all create the variable.
+      guard writesValues else { return }
       try copy.writeAll(try coordinate.read(T.self, start: [first], count: [length]))
     }
     switch type {
@@ -155,7 +158,9 @@ final class NetCDFResultSink: ResultSink {
       else { return }
       if !out.hasDataset("bnds") { try out.createDimension("bnds", length: 2) }
       let copied = try out.createVariable(boundsName, type: .float64, dimensions: [name, "bnds"])
-      try copied.writeAll(try bounds.read(Double.self, start: [first, 0], count: [length, 2]))
+      if writesValues {
+        try copied.writeAll(try bounds.read(Double.self, start: [first, 0], count: [length, 2]))
+      }
       try copy.setAttribute("bounds", .text(boundsName))
     }
   }

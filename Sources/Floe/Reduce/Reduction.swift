@@ -10,8 +10,20 @@ public enum Reduction {
   /// `log`) and returns the summary; other ranks return nil. Any failure ends every rank
   /// with one message and `JobFailure`.
   public static func run(_ request: ReduceRequest, world: Communicator, log: (String) -> Void)
-    throws
-    -> RunSummary?
+    throws -> RunSummary?
+  {
+    let setup = try plan(request, world: world, log: log)
+    return try execute(
+      request, setup: setup, reducer: setup.reducer(for: request), world: world, log: log
+    ) { setup, source in
+      try NetCDFResultSink(request: request, setup: setup, source: source)
+    }
+  }
+
+  /// Rank 0 reads the metadata, checks the request, plans and prints the plan; every rank
+  /// gets the same setup.
+  static func plan(_ request: ReduceRequest, world: Communicator, log: (String) -> Void) throws
+    -> ReductionSetup
   {
     let workers = ReductionJob.workers(worldSize: world.size)
     let encoded = try Agreement.rankZero(world) { () throws -> [UInt8] in
@@ -20,17 +32,27 @@ public enum Reduction {
       return Array(try JSONEncoder().encode(setup))
     }
     let bytes = try world.broadcastArray(encoded ?? [], root: 0)
-    let setup = try JSONDecoder().decode(ReductionSetup.self, from: Data(bytes))
-    let job = ReductionJob(
-      plan: setup.plan, sizing: try setup.sizing(), reducer: setup.reducer(for: request))
+    return try JSONDecoder().decode(ReductionSetup.self, from: Data(bytes))
+  }
 
-    // Workers read together through MPI-IO; rank 0 (when there are workers) does not read.
+  /// Runs the BSP job. The workers open the input together through MPI-IO (rank 0, when
+  /// there are workers, does not read); `readersReady` runs on every reader with the
+  /// readers' communicator before the job (collective among readers: the anomaly opens its
+  /// output there); the keeper writes through `makeSink`.
+  static func execute(
+    _ request: ReduceRequest, setup: ReductionSetup, reducer: any Reducer, world: Communicator,
+    log: (String) -> Void,
+    readersReady: (Communicator) throws -> Void = { _ in },
+    makeSink: @escaping (ReductionSetup, HDF5UnitSource) throws -> any ResultSink
+  ) throws -> RunSummary? {
+    let job = ReductionJob(plan: setup.plan, sizing: try setup.sizing(), reducer: reducer)
     let readers = try world.split(color: world.rank == 0 && world.size > 1 ? 0 : 1, key: world.rank)
     let holder = SourceHolder()
     defer {
-      holder.source = nil  // closes the input (collective among readers) before the communicator goes
+      holder.source = nil  // closes the input (collective among readers) before the communicator
       _ = readers.communicator.size
     }
+    if world.rank > 0 || world.size == 1 { try readersReady(readers.communicator) }
     let summary = try job.run(
       transport: MPITransport(world),
       makeSource: {
@@ -42,7 +64,7 @@ public enum Reduction {
       },
       makeSink: {
         guard let source = holder.source else { throw ReduceError("the input was never opened") }
-        return try NetCDFResultSink(request: request, setup: setup, source: source)
+        return try makeSink(setup, source)
       },
       log: log)
     if let summary { log(summary.text) }

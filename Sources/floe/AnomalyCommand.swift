@@ -1,0 +1,56 @@
+import ArgumentParser
+import Floe
+import FloeMPI
+
+struct AnomalyCommand: DistributedCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "anomaly",
+    abstract: "Each value minus its climatology (e.g. the mean of its month), full size.",
+    discussion: """
+      Two passes on the BSP runtime: the climatology of --by (or --resample), then every worker writes the anomalies of its units into the output, which the workers create and write together through parallel HDF5. The output has the input's dimensions, coordinates and chunking, uncompressed; missing input values stay missing. Byte-identical for any number of ranks. As CDO's ymonsub of ymonmean.
+      """
+  )
+
+  @Argument(help: "The input netCDF-4 / HDF5 file.")
+  var input: String
+
+  @Option(name: .customLong("var"), help: "The variable.")
+  var variable: String
+
+  @Option(help: "The climatology's groups: time.month, time.season, time.year or time.day.")
+  var by: String?
+
+  @Option(help: "Or periods: time=1D, time=1M or time=1Y.")
+  var resample: String?
+
+  @Option(name: .shortAndLong, help: "The file to write.")
+  var output: String
+
+  @Option(help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB.")
+  var memoryPerRank: String = "1GiB"
+
+  @Flag(help: "Replace the output if it exists.")
+  var overwrite = false
+
+  func validate() throws {
+    guard (by == nil) != (resample == nil) else { throw ValidationError("give one of --by and --resample") }
+    if let by, TimeGrouping(by: by) == nil {
+      throw ValidationError("unknown --by '\(by)'; use time.month, time.season, time.year or time.day")
+    }
+    if let resample, TimeGrouping(resample: resample) == nil {
+      throw ValidationError("unknown --resample '\(resample)'; use time=1D, time=1M or time=1Y")
+    }
+    guard MemorySize(memoryPerRank) != nil else {
+      throw ValidationError("--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
+    }
+  }
+
+  func run(world: Communicator) throws {
+    let request = ReduceRequest(
+      input: input, variable: variable, statistic: .mean, output: output,
+      memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
+      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+      grouping: by.flatMap(TimeGrouping.init(by:)) ?? resample.flatMap(TimeGrouping.init(resample:)))
+    _ = try Anomaly.run(request, world: world) { writeStandardError($0 + "\n") }
+  }
+}
