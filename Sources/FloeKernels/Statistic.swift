@@ -5,6 +5,9 @@ public enum Statistic: Sendable, Equatable, CustomStringConvertible {
   case mean, sum, min, max, count
   /// Population variance and standard deviation (divisor n, numpy's and xarray's default).
   case variance, standardDeviation
+  /// The q-th percentile, 0...100 (the median is 50), by linear interpolation (`Percentile`).
+  /// Percentiles need every value of a point: they run as their own job, not as a reducer.
+  case percentile(Double)
 
   /// Parses the command-line name: mean sum min max count var std.
   public init?(name: String) {
@@ -16,7 +19,12 @@ public enum Statistic: Sendable, Equatable, CustomStringConvertible {
     case "count": self = .count
     case "var": self = .variance
     case "std": self = .standardDeviation
-    default: return nil
+    case "median": self = .percentile(50)
+    default:
+      // pNN: p95, p5, p99.9
+      guard name.hasPrefix("p"), let q = Double(name.dropFirst()), q >= 0, q <= 100, !name.dropFirst().hasPrefix("+")
+      else { return nil }
+      self = .percentile(q)
     }
   }
 
@@ -29,8 +37,13 @@ public enum Statistic: Sendable, Equatable, CustomStringConvertible {
     case .count: "count"
     case .variance: "var"
     case .standardDeviation: "std"
+    case .percentile(50): "median"
+    case .percentile(let q): "p\(Self.format(q))"
     }
   }
+
+  /// 95 as "95", 99.9 as "99.9".
+  static func format(_ q: Double) -> String { q == q.rounded() ? String(Int(q)) : String(q) }
 
   /// The CF `cell_methods` word.
   public var cellMethod: String {
@@ -42,6 +55,8 @@ public enum Statistic: Sendable, Equatable, CustomStringConvertible {
     case .count: "point"  // CF has no "count"; the variable's long_name says it
     case .variance: "variance"
     case .standardDeviation: "standard_deviation"
+    case .percentile(50): "median"
+    case .percentile(let q): "percentile (\(Self.format(q))th, linear interpolation)"
     }
   }
 
@@ -55,6 +70,8 @@ public enum Statistic: Sendable, Equatable, CustomStringConvertible {
     case .max: ExtremeReducer(largest: true)
     case .variance: MomentsReducer(standardDeviation: false)
     case .standardDeviation: MomentsReducer(standardDeviation: true)
+    case .percentile:
+      preconditionFailure("percentiles run as their own job (Percentiles), not as a reducer")
     }
   }
 }

@@ -11,7 +11,7 @@ struct ReduceCommand: DistributedCommand {
     discussion: """
       Rank 0 plans and schedules; every other rank reads units of the input through parallel HDF5 and reduces them. The output is byte-identical for any number of ranks and any --memory-per-rank. The plan and the run summary go to standard error.
 
-      OP: mean sum min max count var std. var and std divide by n. float32 data accumulates in float64 and is written as float32.
+      OP: mean sum min max count var std median pNN. var and std divide by n. float32 data accumulates in float64 and is written as float32. median and pNN (0 <= NN <= 100, e.g. p95, p99.9) are exact percentiles over time with linear interpolation between the closest ranks (numpy's default): the data is transposed from time to bands of space, one superstep of bands at a time, sized by --memory-per-rank.
 
       Dimensions are named as in the file, or by CF axis: time, lat, lon and lev find the dimension whose coordinate variable says so by its axis, standard_name or units, so --over time finds TIME and --over lat finds COADSY. Without --over, the record (unlimited) dimension is reduced.
 
@@ -25,7 +25,7 @@ struct ReduceCommand: DistributedCommand {
   @Option(name: .customLong("var"), help: "The variable to reduce.")
   var variable: String
 
-  @Option(help: "The statistic: mean sum min max count var std.")
+  @Option(help: "The statistic: mean sum min max count var std median pNN (e.g. p95).")
   var op: String
 
   @Option(help: "Dimensions to reduce, comma-separated (default: the record dimension).")
@@ -66,7 +66,7 @@ struct ReduceCommand: DistributedCommand {
 
   func validate() throws {
     guard Statistic(name: op) != nil else {
-      throw ValidationError("unknown --op '\(op)'; use one of: mean sum min max count var std")
+      throw ValidationError("unknown --op '\(op)'; use one of: mean sum min max count var std median pNN (e.g. p95)")
     }
     if let by, TimeGrouping(by: by) == nil {
       throw ValidationError(

@@ -78,6 +78,17 @@ final class PeerTests: ScratchTestCase {
       XCTAssertEqual(o, p, accuracy: 3.1e-5)
     }
 
+    // Percentiles: CDO's timpctl bins values into CDO_PCTL_NBINS (default 101) between the
+    // minimum and the maximum; with enough bins to keep every value and numpy's definition,
+    // its 95th percentile is Floe's exactly.
+    let pctl = try MPIRun.run(
+      "/usr/bin/env",
+      ["cdo", "-s", "--percentile", "numpy", "timpctl,95", input, "-timmin", input, "-timmax", input, out("cdo-p95.nc")],
+      timeout: 120, environment: ["CDO_PCTL_NBINS": "10001"])
+    XCTAssertSucceeded(pctl, "cdo timpctl,95")
+    try floe(["reduce", input, "--var", "tas", "--op", "p95", "-o", out("floe-p95.nc")])
+    XCTAssertEqual(try values(out("cdo-p95.nc")), try values(out("floe-p95.nc")))
+
     // NCO's record average is the same time mean.
     try tool(["ncra", "-O", input, out("ncra.nc")])
     XCTAssertEqual(try values(out("ncra.nc")), try values(out("floe-timmean.nc")))

@@ -142,6 +142,44 @@ final class ReduceTests: ScratchTestCase {
     }
   }
 
+  func testPercentilesHaveTheSameBytesForAnyRankCountAndBandSizeAndTheSerialValues() throws {
+    let input = directory.appendingPathComponent("in.nc").path
+    XCTAssertSucceeded(
+      try MPIRun.mpirun(2, "floe", ["gen", "-o", input, "--shape", "365,11,13", "--chunks", "30,11,13", "--fill-fraction", "0.2"]),
+      "gen")
+    let data: [Float] = try File.open(input).dataset("tas").readAll()
+    for (op, q) in [("p95", 95.0), ("median", 50.0), ("p2.5", 2.5)] {
+      var reference: [Float]?
+      var plans = Set<String>()
+      for np in MPIRun.ranks {
+        for budget in ["200KiB", "1GiB"] {
+          let out = directory.appendingPathComponent("\(op)-\(np)-\(budget).nc").path
+          let result = try MPIRun.mpirun(np, "floe", ["reduce", input, "--var", "tas", "--op", op, "-o", out, "--memory-per-rank", budget])
+          XCTAssertSucceeded(result, "\(op) on \(np) ranks with \(budget)")
+          plans.insert(result.stderr.split(separator: "\n").first { $0.contains("supersteps of") }.map(String.init) ?? "")
+          let got = try values(out)
+          if let reference { XCTAssertEqual(got.map(\.bitPattern), reference.map(\.bitPattern), "\(op) np=\(np) \(budget)") } else { reference = got }
+        }
+      }
+      XCTAssertGreaterThan(plans.count, 2, "band sizes and superstep counts should vary: \(plans)")
+      // The definition, written out: sort the valid values, interpolate at (n - 1) q / 100.
+      for p in 0..<(11 * 13) {
+        let sorted = (0..<365).map { data[$0 * 143 + p] }.filter { $0 != 1e20 }.map(Double.init).sorted()
+        let h = Double(sorted.count - 1) * q / 100
+        let low = Int(h)
+        let want = sorted[low] + (h - Double(low)) * (sorted[min(low + 1, sorted.count - 1)] - sorted[low])
+        XCTAssertEqual(reference![p], Float(want), "\(op) point \(p)")
+      }
+    }
+    let tiny = try MPIRun.mpirun(3, "floe", ["reduce", input, "--var", "tas", "--op", "p95", "-o", directory.appendingPathComponent("x.nc").path, "--memory-per-rank", "8KiB"])
+    XCTAssertEqual(tiny.status, 1)
+    XCTAssertEqual(tiny.errorLines.count, 1, tiny.stderr)
+    XCTAssertTrue(tiny.stderr.contains("cannot hold one row of 365 time steps for a percentile"), tiny.stderr)
+    let grouped = try MPIRun.mpirun(3, "floe", ["reduce", input, "--var", "tas", "--op", "median", "--by", "time.month", "-o", directory.appendingPathComponent("y.nc").path])
+    XCTAssertEqual(grouped.status, 1)
+    XCTAssertTrue(grouped.stderr.contains("reduces over time (the first dimension) only, without --by or --weights"), grouped.stderr)
+  }
+
   func testPeakMemoryStaysWithinTheBudgetOnAFileEightTimesLarger() throws {
     // 260 MB of data, a 24 MiB budget; Floe's fixed overhead (Swift, MPI, HDF5 and the
     // executable itself) is stated as 96 MiB per rank.

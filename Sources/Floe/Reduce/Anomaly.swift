@@ -45,7 +45,10 @@ public enum Anomaly {
         request, setup: setup, reducer: writer, world: world, log: log,
         readersReady: { readers in
           output.file = OpenFile(
-            try AnomalyOutput.create(temporary, request: request, setup: setup, communicator: readers))
+            try AnomalyOutput.create(
+              temporary, request: request, setup: setup, communicator: readers,
+              axes: Array(setup.shape.indices), chunked: true,
+              comment: "anomaly: each value minus the mean of its \(groups.grouping.rawValue) over the input"))
         }
       ) { _, _ in DiscardedResult() }
     } catch {
@@ -77,26 +80,29 @@ final class AnomalyOutput: @unchecked Sendable {
   /// The first write that failed (writes happen inside `accumulate`, which cannot throw).
   var error: String?
 
-  /// Creates the output collectively on the workers' communicator: the input's dimensions,
-  /// coordinates and attributes, the variable chunked like the input (so each unit is whole
-  /// chunks) and uncompressed (parallel HDF5 writes filtered data only collectively).
-  static func create(_ path: String, request: ReduceRequest, setup: ReductionSetup, communicator: Communicator)
-    throws -> File
-  {
+  /// Creates the output collectively on the workers' communicator: the dimensions `axes`
+  /// of the input (the selected part) with their coordinates, the input's attributes, the
+  /// variable uncompressed (parallel HDF5 writes filtered data only collectively) and, if
+  /// `chunked`, chunked like the input, so that each unit is whole chunks.
+  static func create(
+    _ path: String, request: ReduceRequest, setup: ReductionSetup, communicator: Communicator,
+    axes: [Int], chunked: Bool, cellMethods: String? = nil, comment: String? = nil
+  ) throws -> File {
     let input = try File.open(request.input)  // alone, and closed before the workers open it
     let out = try File.create(path, communicator: communicator, overwrite: true)
     let first = communicator.rank == 0
-    for (axis, name) in setup.dimensionNames.enumerated() {
+    for axis in axes {
       try NetCDFResultSink.copyDimension(
-        name, first: 0, length: setup.shape[axis], from: input, to: out, writesValues: first)
+        setup.dimensionNames[axis], first: setup.origin[axis], length: setup.shape[axis], from: input,
+        to: out, writesValues: first)
     }
     let source = try input.dataset(request.variable)
     let type: ElementType = setup.writesFloat32 ? .float32 : .float64
     let fill = NetCDFResultSink.defaultFloatFill
     let variable = try out.createVariable(
-      request.variable, type: type, dimensions: setup.dimensionNames,
+      request.variable, type: type, dimensions: axes.map { setup.dimensionNames[$0] },
       options: VariableOptions(
-        chunkShape: source.chunkShape,
+        chunkShape: chunked ? source.chunkShape : nil,
         fillValue: type == .float32 ? .float32([Float(fill)]) : .float64([fill])))
     let dropped: Set<String> = [
       "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range", "scale_factor", "add_offset",
@@ -104,9 +110,11 @@ final class AnomalyOutput: @unchecked Sendable {
     for attribute in try source.attributes() where !dropped.contains(attribute.name) {
       try variable.setAttribute(attribute.name, attribute.value)
     }
-    let grouping = setup.groups?.grouping.rawValue ?? "time"
-    try variable.setAttribute(
-      "comment", .text("anomaly: each value minus the mean of its \(grouping) over the input"))
+    if let cellMethods {
+      let previous = try source.attribute("cell_methods")?.string.map { $0 + " " } ?? ""
+      try variable.setAttribute("cell_methods", .text(previous + cellMethods))
+    }
+    if let comment { try variable.setAttribute("comment", .text(comment)) }
     for attribute in try input.attributes() where attribute.name != "history" {
       try out.setAttribute(attribute.name, attribute.value)
     }

@@ -12,6 +12,9 @@ public enum Reduction {
   public static func run(_ request: ReduceRequest, world: Communicator, log: (String) -> Void)
     throws -> RunSummary?
   {
+    if case .percentile(let q) = request.statistic {
+      return try Percentiles.run(request, q: q, world: world, log: log)
+    }
     let setup = try plan(request, world: world, log: log)
     return try execute(
       request, setup: setup, reducer: setup.reducer(for: request), world: world, log: log
@@ -22,13 +25,13 @@ public enum Reduction {
 
   /// Rank 0 reads the metadata, checks the request, plans and prints the plan; every rank
   /// gets the same setup.
-  static func plan(_ request: ReduceRequest, world: Communicator, log: (String) -> Void) throws
-    -> ReductionSetup
-  {
+  static func plan(
+    _ request: ReduceRequest, world: Communicator, log: (String) -> Void, printsPlan: Bool = true
+  ) throws -> ReductionSetup {
     let workers = ReductionJob.workers(worldSize: world.size)
     let encoded = try Agreement.rankZero(world) { () throws -> [UInt8] in
       let setup = try ReductionSetup.prepare(request, workers: workers)
-      log(setup.planText(request, sizing: try setup.sizing()))
+      if printsPlan { log(setup.planText(request, sizing: try setup.sizing())) }
       return Array(try JSONEncoder().encode(setup))
     }
     let bytes = try world.broadcastArray(encoded ?? [], root: 0)

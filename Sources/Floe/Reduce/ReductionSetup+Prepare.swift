@@ -131,6 +131,8 @@ extension ReductionSetup {
       budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights,
       weightAxis: weightAxis,
       groups: groups)
+    // Percentiles size their own bands (Percentiles); reductions size supersteps here.
+    if case .percentile = request.statistic { return setup }
     setup.fieldsPerPoint = setup.reducer(for: request).fieldsPerPoint
     _ = try setup.sizing()
     return setup

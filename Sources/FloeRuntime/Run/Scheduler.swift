@@ -60,6 +60,16 @@ public struct RunSummary: Sendable {
   public var wallSeconds: Double
   public var schedulerCPUSeconds: Double
 
+  public init(
+    units: Int, supersteps: Int, workers: [WorkerReport], wallSeconds: Double, schedulerCPUSeconds: Double
+  ) {
+    self.units = units
+    self.supersteps = supersteps
+    self.workers = workers
+    self.wallSeconds = wallSeconds
+    self.schedulerCPUSeconds = schedulerCPUSeconds
+  }
+
   public var bytesRead: Int { workers.reduce(0) { $0 + $1.bytesRead } }
 
   public var text: String {
