@@ -5,6 +5,8 @@ import FloeMPI
 /// A CDO-style command: `floe timmean IN OUT`, the output last as in CDO, on the BSP runtime.
 protocol CDOStyleCommand: DistributedCommand {
   static var operation: Statistic { get }
+  /// The statistic with this invocation's parameters (timpctl's percentile).
+  var statistic: Statistic { get }
   /// The dimensions reduced (nil: time) and how.
   static var over: [String]? { get }
   static var weights: WeightKind? { get }
@@ -13,6 +15,7 @@ protocol CDOStyleCommand: DistributedCommand {
 }
 
 extension CDOStyleCommand {
+  var statistic: Statistic { Self.operation }
   static var over: [String]? { nil }
   static var weights: WeightKind? { nil }
   static var grouping: TimeGrouping? { nil }
@@ -33,7 +36,7 @@ extension CDOStyleCommand {
     }
     let variable = String(decoding: try world.broadcastArray(found ?? [], root: 0), as: UTF8.self)
     let request = ReduceRequest(
-      input: options.input, variable: variable, statistic: Self.operation, over: Self.over,
+      input: options.input, variable: variable, statistic: statistic, over: Self.over,
       output: options.output,
       memoryPerRank: MemorySize(options.memoryPerRank) ?? ReduceRequest.defaultMemory,
       overwrite: options.overwrite,
@@ -160,9 +163,25 @@ struct DayMean: CDOStyleCommand {
   @OptionGroup var options: CDOOptions
 }
 
+struct TimPctl: CDOStyleCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "timpctl",
+    abstract: "Exact percentile over time, as CDO's timpctl,N (numpy's linear definition; no min/max files).",
+    usage: "floe timpctl,N <input> <output> [--var <var>]")
+  static let operation = Statistic.percentile(50)
+  @Option(help: "The percentile, 0 to 100 (written timpctl,N).")
+  var percentile: Double
+  @OptionGroup var options: CDOOptions
+  var statistic: Statistic { .percentile(percentile) }
+
+  func validate() throws {
+    guard (0...100).contains(percentile) else { throw ValidationError("timpctl,\(percentile): N must be 0 to 100") }
+  }
+}
+
 /// The CDO-style commands, for the root command's list.
 let cdoStyleCommands: [ParsableCommand.Type] = [
   TimMean.self, TimSum.self, TimMin.self, TimMax.self, TimStd.self, TimVar.self, FldMean.self,
   FldSum.self,
-  YMonMean.self, YSeasMean.self, YearMean.self, MonMean.self, DayMean.self,
+  YMonMean.self, YSeasMean.self, YearMean.self, MonMean.self, DayMean.self, TimPctl.self,
 ]

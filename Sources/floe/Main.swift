@@ -17,7 +17,7 @@ enum Main {
   static func main() {
     let printer = LaunchEnvironment.rank == 0
     do {
-      var command = try FloeCommand.parseAsRoot()
+      var command = try FloeCommand.parseAsRoot(cdoStyleArguments(Array(CommandLine.arguments.dropFirst())))
       if var distributed = command as? DistributedCommand {
         exit(runUnderMPI(&distributed))
       }
@@ -73,6 +73,13 @@ extension DistributedCommand {
     let code = Main.runUnderMPI(&me)
     if code != 0 { throw ExitCode(code) }
   }
+}
+
+/// CDO writes parameters after a comma (`timpctl,95`); the command line's parser wants
+/// them as an option: `timpctl --percentile 95`.
+func cdoStyleArguments(_ arguments: [String]) -> [String] {
+  guard let first = arguments.first, first.hasPrefix("timpctl,") else { return arguments }
+  return ["timpctl", "--percentile", String(first.dropFirst("timpctl,".count))] + arguments.dropFirst()
 }
 
 /// What the launcher tells a process before MPI starts.

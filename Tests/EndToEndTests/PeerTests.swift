@@ -88,6 +88,8 @@ final class PeerTests: ScratchTestCase {
     XCTAssertSucceeded(pctl, "cdo timpctl,95")
     try floe(["reduce", input, "--var", "tas", "--op", "p95", "-o", out("floe-p95.nc")])
     XCTAssertEqual(try values(out("cdo-p95.nc")), try values(out("floe-p95.nc")))
+    try floe(["timpctl,95", input, out("floe-timpctl.nc")])
+    XCTAssertEqual(try values(out("cdo-p95.nc")), try values(out("floe-timpctl.nc")))
 
     // NCO's record average is the same time mean.
     try tool(["ncra", "-O", input, out("ncra.nc")])
