@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A first run: makes a sample dataset with `floe gen` on 3 ranks under mpirun, shows it
-# with `floe info`, and computes its time mean on the BSP runtime.
+# with `floe info`, and computes its time mean and monthly climatology on the BSP runtime.
 #   scripts/demo.sh [OUTPUT_DIR]      default: ./demo-output
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +18,8 @@ mpirun -np 3 "${mpirun_flags[@]}" "$floe" info "$out/tas.nc"
 echo "== mpirun -np 3 floe reduce $out/tas.nc --var tas --op mean --over time -o $out/tas_mean.nc"
 mpirun -np 3 "${mpirun_flags[@]}" "$floe" reduce "$out/tas.nc" --var tas --op mean --over time \
   -o "$out/tas_mean.nc" --overwrite
-echo "demo: the dataset is $out/tas.nc, its time mean $out/tas_mean.nc (ncdump, xarray, CDO and NCO read both)"
+echo "== mpirun -np 3 floe reduce $out/tas.nc --var tas --op mean --by time.month -o $out/tas_ymonmean.nc"
+mpirun -np 3 "${mpirun_flags[@]}" "$floe" reduce "$out/tas.nc" --var tas --op mean --by time.month \
+  -o "$out/tas_ymonmean.nc" --overwrite
+echo "demo: in $out: the dataset tas.nc, its time mean tas_mean.nc and its monthly climatology"
+echo "      tas_ymonmean.nc (ncdump, xarray, CDO and NCO read all three)"
