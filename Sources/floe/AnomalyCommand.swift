@@ -17,11 +17,7 @@ struct AnomalyCommand: DistributedCommand {
   @Option(name: .customLong("var"), help: "The variable.")
   var variable: String
 
-  @Option(help: "The climatology's groups: time.month, time.season, time.year or time.day.")
-  var by: String?
-
-  @Option(help: "Or periods: time=1D, time=1M or time=1Y.")
-  var resample: String?
+  @OptionGroup var grouping: GroupingOptions
 
   @Option(name: .shortAndLong, help: "The file to write.")
   var output: String
@@ -33,15 +29,12 @@ struct AnomalyCommand: DistributedCommand {
   var overwrite = false
 
   func validate() throws {
-    guard (by == nil) != (resample == nil) else { throw ValidationError("give one of --by and --resample") }
-    if let by, TimeGrouping(by: by) == nil {
-      throw ValidationError("unknown --by '\(by)'; use time.month, time.season, time.year or time.day")
-    }
-    if let resample, TimeGrouping(resample: resample) == nil {
-      throw ValidationError("unknown --resample '\(resample)'; use time=1D, time=1M or time=1Y")
+    guard grouping.by != nil || grouping.resample != nil else {
+      throw ValidationError("give one of --by and --resample")
     }
     guard MemorySize(memoryPerRank) != nil else {
-      throw ValidationError("--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
+      throw ValidationError(
+        "--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
     }
   }
 
@@ -50,7 +43,7 @@ struct AnomalyCommand: DistributedCommand {
       input: input, variable: variable, statistic: .mean, output: output,
       memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-      grouping: by.flatMap(TimeGrouping.init(by:)) ?? resample.flatMap(TimeGrouping.init(resample:)))
+      grouping: grouping.grouping)
     _ = try Anomaly.run(request, world: world) { writeStandardError($0 + "\n") }
   }
 }

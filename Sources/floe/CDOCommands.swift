@@ -166,7 +166,8 @@ struct DayMean: CDOStyleCommand {
 struct TimPctl: CDOStyleCommand {
   static let configuration = CommandConfiguration(
     commandName: "timpctl",
-    abstract: "Exact percentile over time, as CDO's timpctl,N (numpy's linear definition; no min/max files).",
+    abstract:
+      "Exact percentile over time, as CDO's timpctl,N (numpy's linear definition; no min/max files).",
     usage: "floe timpctl,N <input> <output> [--var <var>]")
   static let operation = Statistic.percentile(50)
   @Option(help: "The percentile, 0 to 100 (written timpctl,N).")
@@ -175,7 +176,9 @@ struct TimPctl: CDOStyleCommand {
   var statistic: Statistic { .percentile(percentile) }
 
   func validate() throws {
-    guard (0...100).contains(percentile) else { throw ValidationError("timpctl,\(percentile): N must be 0 to 100") }
+    guard (0...100).contains(percentile) else {
+      throw ValidationError("timpctl,\(percentile): N must be 0 to 100")
+    }
   }
 }
 

@@ -17,7 +17,8 @@ enum Main {
   static func main() {
     let printer = LaunchEnvironment.rank == 0
     do {
-      var command = try FloeCommand.parseAsRoot(cdoStyleArguments(Array(CommandLine.arguments.dropFirst())))
+      var command = try FloeCommand.parseAsRoot(
+        cdoStyleArguments(Array(CommandLine.arguments.dropFirst())))
       if var distributed = command as? DistributedCommand {
         exit(runUnderMPI(&distributed))
       }
@@ -79,7 +80,8 @@ extension DistributedCommand {
 /// them as an option: `timpctl --percentile 95`.
 func cdoStyleArguments(_ arguments: [String]) -> [String] {
   guard let first = arguments.first, first.hasPrefix("timpctl,") else { return arguments }
-  return ["timpctl", "--percentile", String(first.dropFirst("timpctl,".count))] + arguments.dropFirst()
+  return ["timpctl", "--percentile", String(first.dropFirst("timpctl,".count))]
+    + arguments.dropFirst()
 }
 
 /// What the launcher tells a process before MPI starts.

@@ -37,11 +37,7 @@ struct ReduceCommand: DistributedCommand {
   )
   var weights: WeightKind?
 
-  @Option(help: "Group time steps: time.month or time.season (climatologies), time.year, time.day.")
-  var by: String?
-
-  @Option(help: "Periods of each year: time=1D (daily), time=1M (monthly), time=1Y (yearly).")
-  var resample: String?
+  @OptionGroup var grouping: GroupingOptions
 
   @Option(
     help:
@@ -66,16 +62,9 @@ struct ReduceCommand: DistributedCommand {
 
   func validate() throws {
     guard Statistic(name: op) != nil else {
-      throw ValidationError("unknown --op '\(op)'; use one of: mean sum min max count var std median pNN (e.g. p95)")
-    }
-    if let by, TimeGrouping(by: by) == nil {
       throw ValidationError(
-        "unknown --by '\(by)'; use time.month, time.season, time.year or time.day")
+        "unknown --op '\(op)'; use one of: mean sum min max count var std median pNN (e.g. p95)")
     }
-    if let resample, TimeGrouping(resample: resample) == nil {
-      throw ValidationError("unknown --resample '\(resample)'; use time=1D, time=1M or time=1Y")
-    }
-    if by != nil && resample != nil { throw ValidationError("give --by or --resample, not both") }
     for text in sel where Selection(sel: text) == nil {
       throw ValidationError("--sel '\(text)' is not DIM=FROM:TO (or DIM=FROM..TO)")
     }
@@ -98,7 +87,7 @@ struct ReduceCommand: DistributedCommand {
       memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       weights: weights,
-      grouping: by.flatMap(TimeGrouping.init(by:)) ?? resample.flatMap(TimeGrouping.init(resample:))
+      grouping: grouping.grouping
     )
     request.selections =
       sel.compactMap(Selection.init(sel:)) + isel.compactMap(Selection.init(isel:))
