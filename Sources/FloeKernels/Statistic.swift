@@ -22,7 +22,8 @@ public enum Statistic: Sendable, Equatable, CustomStringConvertible {
     case "median": self = .percentile(50)
     default:
       // pNN: p95, p5, p99.9
-      guard name.hasPrefix("p"), let q = Double(name.dropFirst()), q >= 0, q <= 100, !name.dropFirst().hasPrefix("+")
+      guard name.hasPrefix("p"), let q = Double(name.dropFirst()), q >= 0, q <= 100,
+        !name.dropFirst().hasPrefix("+")
       else { return nil }
       self = .percentile(q)
     }

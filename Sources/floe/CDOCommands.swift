@@ -43,7 +43,9 @@ extension CDOStyleCommand {
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       weights: Self.weights,
       grouping: Self.grouping)
-    _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
+    var joined = request
+    joined.moreInputs = options.moreInputs
+    _ = try Reduction.run(joined, world: world) { writeStandardError($0 + "\n") }
   }
 }
 
@@ -55,10 +57,12 @@ struct CommandError: Error, CustomStringConvertible {
 
 /// What every CDO-style command takes.
 struct CDOOptions: ParsableArguments {
-  @Argument(help: "The input file.")
-  var input: String
-  @Argument(help: "The output file.")
-  var output: String
+  @Argument(help: "The input file (or several along the record dimension), then the output file.")
+  var files: [String]
+
+  var input: String { files[0] }
+  var moreInputs: [String] { Array(files.dropFirst().dropLast()) }
+  var output: String { files[files.count - 1] }
   @Option(name: .customLong("var"), help: "The variable (default: the file's only data variable).")
   var variable: String?
   @Option(help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB.")
@@ -67,6 +71,9 @@ struct CDOOptions: ParsableArguments {
   var overwrite = false
 
   func validate() throws {
+    guard files.count >= 2 else {
+      throw ValidationError("give the input file(s), then the output file")
+    }
     guard MemorySize(memoryPerRank) != nil else {
       throw ValidationError(
         "--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")

@@ -19,8 +19,11 @@ struct ReduceCommand: DistributedCommand {
       """
   )
 
-  @Argument(help: "The input netCDF-4 / HDF5 file.")
-  var input: String
+  @Argument(
+    help:
+      "The input netCDF-4 / HDF5 file, or several that continue one another along the record dimension (any order)."
+  )
+  var inputs: [String]
 
   @Option(name: .customLong("var"), help: "The variable to reduce.")
   var variable: String
@@ -82,7 +85,7 @@ struct ReduceCommand: DistributedCommand {
 
   func run(world: Communicator) throws {
     var request = ReduceRequest(
-      input: input, variable: variable, statistic: Statistic(name: op)!,
+      input: inputs[0], variable: variable, statistic: Statistic(name: op)!,
       over: over?.split(separator: ",").map(String.init), output: output,
       memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
@@ -92,6 +95,7 @@ struct ReduceCommand: DistributedCommand {
     request.selections =
       sel.compactMap(Selection.init(sel:)) + isel.compactMap(Selection.init(isel:))
     request.writeFloat64 = dtype == "float64"
+    request.moreInputs = Array(inputs.dropFirst())
     _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
   }
 }

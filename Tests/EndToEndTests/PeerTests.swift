@@ -83,13 +83,54 @@ final class PeerTests: ScratchTestCase {
     // its 95th percentile is Floe's exactly.
     let pctl = try MPIRun.run(
       "/usr/bin/env",
-      ["cdo", "-s", "--percentile", "numpy", "timpctl,95", input, "-timmin", input, "-timmax", input, out("cdo-p95.nc")],
+      [
+        "cdo", "-s", "--percentile", "numpy", "timpctl,95", input, "-timmin", input, "-timmax",
+        input, out("cdo-p95.nc"),
+      ],
       timeout: 120, environment: ["CDO_PCTL_NBINS": "10001"])
     XCTAssertSucceeded(pctl, "cdo timpctl,95")
     try floe(["reduce", input, "--var", "tas", "--op", "p95", "-o", out("floe-p95.nc")])
     XCTAssertEqual(try values(out("cdo-p95.nc")), try values(out("floe-p95.nc")))
     try floe(["timpctl,95", input, out("floe-timpctl.nc")])
     XCTAssertEqual(try values(out("cdo-p95.nc")), try values(out("floe-timpctl.nc")))
+
+    // The same data in two files (split by NCO), given in reverse order: the same results.
+    try tool(["ncks", "-O", "-d", "time,0,364", input, out("year1.nc")])
+    try tool(["ncks", "-O", "-d", "time,365,729", input, out("year2.nc")])
+    for np in [1, 3] {
+      XCTAssertSucceeded(
+        try MPIRun.mpirun(
+          np, "floe",
+          [
+            "reduce", out("year2.nc"), out("year1.nc"), "--var", "tas", "--op", "mean", "-o",
+            out("joined-\(np).nc"),
+          ]),
+        "reduce of two files on \(np) ranks")
+      XCTAssertEqual(try values(out("joined-\(np).nc")), try values(out("floe-timmean.nc")))
+    }
+    try floe(["ymonmean", out("year2.nc"), out("year1.nc"), out("joined-ymonmean.nc")])
+    XCTAssertEqual(try values(out("joined-ymonmean.nc")), try values(out("cdo-ymonmean.nc")))
+    let overlap = try MPIRun.mpirun(
+      3, "floe",
+      [
+        "reduce", out("year1.nc"), out("year1.nc"), "--var", "tas", "--op", "mean", "-o",
+        out("x.nc"),
+      ])
+    XCTAssertEqual(overlap.status, 1)
+    XCTAssertEqual(overlap.errorLines.count, 1, overlap.stderr)
+    XCTAssertTrue(overlap.stderr.contains("overlap in time"), overlap.stderr)
+    try floe(["gen", "-o", out("other-grid.nc"), "--shape", "10,5,8"])
+    let mismatch = try MPIRun.mpirun(
+      3, "floe",
+      [
+        "reduce", out("year1.nc"), out("other-grid.nc"), "--var", "tas", "--op", "mean", "-o",
+        out("y.nc"),
+      ])
+    XCTAssertEqual(mismatch.status, 1)
+    XCTAssertTrue(
+      mismatch.stderr.contains(
+        "does not continue \(out("year1.nc")): 'tas' has shape [5, 8] there and [19, 36]"),
+      mismatch.stderr)
 
     // NCO's record average is the same time mean.
     try tool(["ncra", "-O", input, out("ncra.nc")])

@@ -108,16 +108,23 @@ final class ReduceTests: ScratchTestCase {
   func testAnomaliesHaveTheSameBytesForAnyRankCountAndAreTheValuesMinusTheirMonthsMean() throws {
     let input = directory.appendingPathComponent("in.nc").path
     XCTAssertSucceeded(
-      try MPIRun.mpirun(2, "floe", ["gen", "-o", input, "--shape", "400,6,8", "--chunks", "30,3,8", "--fill-fraction", "0.1"]),
+      try MPIRun.mpirun(
+        2, "floe",
+        ["gen", "-o", input, "--shape", "400,6,8", "--chunks", "30,3,8", "--fill-fraction", "0.1"]),
       "gen")
     var reference: [Float]?
     for np in MPIRun.ranks {
       let out = directory.appendingPathComponent("anomaly-\(np).nc").path
-      let result = try MPIRun.mpirun(np, "floe", ["anomaly", input, "--var", "tas", "--by", "time.month", "-o", out])
+      let result = try MPIRun.mpirun(
+        np, "floe", ["anomaly", input, "--var", "tas", "--by", "time.month", "-o", out])
       XCTAssertSucceeded(result, "anomaly on \(np) ranks")
       XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".floe-partial"))
       let got = try values(out)
-      if let reference { XCTAssertEqual(got.map(\.bitPattern), reference.map(\.bitPattern), "np=\(np)") } else { reference = got }
+      if let reference {
+        XCTAssertEqual(got.map(\.bitPattern), reference.map(\.bitPattern), "np=\(np)")
+      } else {
+        reference = got
+      }
     }
     // The plain way: days since 2000-01-01 grouped by month, each value minus its month's mean.
     let data: [Float] = try File.open(input).dataset("tas").readAll()
@@ -145,7 +152,12 @@ final class ReduceTests: ScratchTestCase {
   func testPercentilesHaveTheSameBytesForAnyRankCountAndBandSizeAndTheSerialValues() throws {
     let input = directory.appendingPathComponent("in.nc").path
     XCTAssertSucceeded(
-      try MPIRun.mpirun(2, "floe", ["gen", "-o", input, "--shape", "365,11,13", "--chunks", "30,11,13", "--fill-fraction", "0.2"]),
+      try MPIRun.mpirun(
+        2, "floe",
+        [
+          "gen", "-o", input, "--shape", "365,11,13", "--chunks", "30,11,13", "--fill-fraction",
+          "0.2",
+        ]),
       "gen")
     let data: [Float] = try File.open(input).dataset("tas").readAll()
     for (op, q) in [("p95", 95.0), ("median", 50.0), ("p2.5", 2.5)] {
@@ -154,30 +166,54 @@ final class ReduceTests: ScratchTestCase {
       for np in MPIRun.ranks {
         for budget in ["200KiB", "1GiB"] {
           let out = directory.appendingPathComponent("\(op)-\(np)-\(budget).nc").path
-          let result = try MPIRun.mpirun(np, "floe", ["reduce", input, "--var", "tas", "--op", op, "-o", out, "--memory-per-rank", budget])
+          let result = try MPIRun.mpirun(
+            np, "floe",
+            ["reduce", input, "--var", "tas", "--op", op, "-o", out, "--memory-per-rank", budget])
           XCTAssertSucceeded(result, "\(op) on \(np) ranks with \(budget)")
-          plans.insert(result.stderr.split(separator: "\n").first { $0.contains("supersteps of") }.map(String.init) ?? "")
+          plans.insert(
+            result.stderr.split(separator: "\n").first { $0.contains("supersteps of") }.map(
+              String.init) ?? "")
           let got = try values(out)
-          if let reference { XCTAssertEqual(got.map(\.bitPattern), reference.map(\.bitPattern), "\(op) np=\(np) \(budget)") } else { reference = got }
+          if let reference {
+            XCTAssertEqual(
+              got.map(\.bitPattern), reference.map(\.bitPattern), "\(op) np=\(np) \(budget)")
+          } else {
+            reference = got
+          }
         }
       }
       XCTAssertGreaterThan(plans.count, 2, "band sizes and superstep counts should vary: \(plans)")
       // The definition, written out: sort the valid values, interpolate at (n - 1) q / 100.
       for p in 0..<(11 * 13) {
-        let sorted = (0..<365).map { data[$0 * 143 + p] }.filter { $0 != 1e20 }.map(Double.init).sorted()
+        let sorted = (0..<365).map { data[$0 * 143 + p] }.filter { $0 != 1e20 }.map(Double.init)
+          .sorted()
         let h = Double(sorted.count - 1) * q / 100
         let low = Int(h)
-        let want = sorted[low] + (h - Double(low)) * (sorted[min(low + 1, sorted.count - 1)] - sorted[low])
+        let want =
+          sorted[low] + (h - Double(low)) * (sorted[min(low + 1, sorted.count - 1)] - sorted[low])
         XCTAssertEqual(reference![p], Float(want), "\(op) point \(p)")
       }
     }
-    let tiny = try MPIRun.mpirun(3, "floe", ["reduce", input, "--var", "tas", "--op", "p95", "-o", directory.appendingPathComponent("x.nc").path, "--memory-per-rank", "8KiB"])
+    let tiny = try MPIRun.mpirun(
+      3, "floe",
+      [
+        "reduce", input, "--var", "tas", "--op", "p95", "-o",
+        directory.appendingPathComponent("x.nc").path, "--memory-per-rank", "8KiB",
+      ])
     XCTAssertEqual(tiny.status, 1)
     XCTAssertEqual(tiny.errorLines.count, 1, tiny.stderr)
-    XCTAssertTrue(tiny.stderr.contains("cannot hold one row of 365 time steps for a percentile"), tiny.stderr)
-    let grouped = try MPIRun.mpirun(3, "floe", ["reduce", input, "--var", "tas", "--op", "median", "--by", "time.month", "-o", directory.appendingPathComponent("y.nc").path])
+    XCTAssertTrue(
+      tiny.stderr.contains("cannot hold one row of 365 time steps for a percentile"), tiny.stderr)
+    let grouped = try MPIRun.mpirun(
+      3, "floe",
+      [
+        "reduce", input, "--var", "tas", "--op", "median", "--by", "time.month", "-o",
+        directory.appendingPathComponent("y.nc").path,
+      ])
     XCTAssertEqual(grouped.status, 1)
-    XCTAssertTrue(grouped.stderr.contains("reduces over time (the first dimension) only, without --by or --weights"), grouped.stderr)
+    XCTAssertTrue(
+      grouped.stderr.contains(
+        "reduces over time (the first dimension) only, without --by or --weights"), grouped.stderr)
   }
 
   func testPeakMemoryStaysWithinTheBudgetOnAFileEightTimesLarger() throws {

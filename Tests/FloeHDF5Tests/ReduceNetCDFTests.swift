@@ -113,14 +113,19 @@ final class ReduceNetCDFTests: FixtureTestCase {
   func testMonthsFollowTheCalendar() throws {
     let input = try NetCDFFixtures.make("calendars", in: directory)
     // noleap: days 0, 1 are 27 and 28 February; days 2...5 are 1 to 4 March.
-    let noLeap = try File.open(try reduce(input, "v", .mean, over: nil, grouping: .month)).dataset("v")
+    let noLeap = try File.open(try reduce(input, "v", .mean, over: nil, grouping: .month)).dataset(
+      "v")
     XCTAssertEqual(try noLeap.readAll(Float.self), [1.5, 4.5])
     // The same days in the standard calendar: 2000 is a leap year, day 2 is 29 February.
     try setAttribute(input, "time", "calendar", "standard")
-    XCTAssertEqual(try File.open(try reduce(input, "v", .mean, over: nil, grouping: .month)).dataset("v").readAll(Float.self), [2, 5])
+    XCTAssertEqual(
+      try File.open(try reduce(input, "v", .mean, over: nil, grouping: .month)).dataset("v")
+        .readAll(Float.self), [2, 5])
     // 360_day: February has 30 days: days 0...3 are 27 to 30 February, days 4, 5 are 1, 2 March.
     try setAttribute(input, "time", "calendar", "360_day")
-    XCTAssertEqual(try File.open(try reduce(input, "v", .mean, over: nil, grouping: .month)).dataset("v").readAll(Float.self), [2.5, 5.5])
+    XCTAssertEqual(
+      try File.open(try reduce(input, "v", .mean, over: nil, grouping: .month)).dataset("v")
+        .readAll(Float.self), [2.5, 5.5])
   }
 
   /// Rewrites one text attribute in place (a netCDF-C tool would do as well).

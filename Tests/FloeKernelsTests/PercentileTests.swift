@@ -26,7 +26,9 @@ final class PercentileTests: XCTestCase {
     XCTAssertEqual(Statistic(name: "p95"), .percentile(95))
     XCTAssertEqual(Statistic(name: "p99.9"), .percentile(99.9))
     XCTAssertEqual(Statistic(name: "p0"), .percentile(0))
-    for bad in ["p101", "p-1", "p", "pNN", "p+5", "percentile"] { XCTAssertNil(Statistic(name: bad), bad) }
+    for bad in ["p101", "p-1", "p", "pNN", "p+5", "percentile"] {
+      XCTAssertNil(Statistic(name: bad), bad)
+    }
     XCTAssertEqual(Statistic.percentile(95).description, "p95")
     XCTAssertEqual(Statistic.percentile(50).description, "median")
   }

@@ -15,10 +15,12 @@ public enum Anomaly {
     var climatologyRequest = request
     climatologyRequest.statistic = .mean
     let setup = try Reduction.plan(climatologyRequest, world: world, log: log)
-    guard let groups = setup.groups, setup.reduced == [true] + [Bool](repeating: false, count: setup.shape.count - 1),
-      setup.origin.allSatisfy({ $0 == 0 }), setup.weights == nil
+    guard let groups = setup.groups,
+      setup.reduced == [true] + [Bool](repeating: false, count: setup.shape.count - 1),
+      setup.origin.allSatisfy({ $0 == 0 }), setup.weights == nil, setup.files.isEmpty
     else {
-      let message = "floe anomaly takes --by (or --resample) over time only, without --over, --sel or --weights"
+      let message =
+        "floe anomaly takes one input file and --by (or --resample) over time only, without --over, --sel or --weights"
       if world.rank == 0 { Agreement.printError(message) }
       throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
     }
@@ -26,7 +28,8 @@ public enum Anomaly {
     // Pass 1: the climatology, captured on the keeper.
     let captured = CapturedResult(shape: [groups.count] + Array(setup.shape.dropFirst()))
     _ = try Reduction.execute(
-      climatologyRequest, setup: setup, reducer: setup.reducer(for: climatologyRequest), world: world,
+      climatologyRequest, setup: setup, reducer: setup.reducer(for: climatologyRequest),
+      world: world,
       log: log
     ) { _, _ in captured }
     let keeper = world.size > 1 ? 1 : 0
@@ -36,7 +39,8 @@ public enum Anomaly {
     let temporary = request.output + ".floe-partial"
     let output = AnomalyOutput()
     let writer = AnomalyWriter(
-      groupOfTime: groups.index, climatology: climatology, points: setup.shape.dropFirst().reduce(1, *),
+      groupOfTime: groups.index, climatology: climatology,
+      points: setup.shape.dropFirst().reduce(1, *),
       shape: setup.shape, output: output, variableName: request.variable)
     var summary: RunSummary?
     var failure: (any Error)?
@@ -48,7 +52,9 @@ public enum Anomaly {
             try AnomalyOutput.create(
               temporary, request: request, setup: setup, communicator: readers,
               axes: Array(setup.shape.indices), chunked: true,
-              comment: "anomaly: each value minus the mean of its \(groups.grouping.rawValue) over the input"))
+              comment:
+                "anomaly: each value minus the mean of its \(groups.grouping.rawValue) over the input"
+            ))
         }
       ) { _, _ in DiscardedResult() }
     } catch {
@@ -93,7 +99,8 @@ final class AnomalyOutput: @unchecked Sendable {
     let first = communicator.rank == 0
     for axis in axes {
       try NetCDFResultSink.copyDimension(
-        setup.dimensionNames[axis], first: setup.origin[axis], length: setup.shape[axis], from: input,
+        setup.dimensionNames[axis], first: setup.origin[axis], length: setup.shape[axis],
+        from: input,
         to: out, writesValues: first)
     }
     let source = try input.dataset(request.variable)
@@ -105,7 +112,8 @@ final class AnomalyOutput: @unchecked Sendable {
         chunkShape: chunked ? source.chunkShape : nil,
         fillValue: type == .float32 ? .float32([Float(fill)]) : .float64([fill])))
     let dropped: Set<String> = [
-      "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range", "scale_factor", "add_offset",
+      "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range", "scale_factor",
+      "add_offset",
     ]
     for attribute in try source.attributes() where !dropped.contains(attribute.name) {
       try variable.setAttribute(attribute.name, attribute.value)
@@ -145,7 +153,9 @@ struct AnomalyWriter: Reducer, @unchecked Sendable {
     guard let open = output.file else { return }
     // Strides of the full time step, to find each value's point in the climatology.
     var stride = [Int](repeating: 1, count: shape.count)
-    for d in Swift.stride(from: shape.count - 2, through: 1, by: -1) { stride[d] = stride[d + 1] * shape[d + 1] }
+    for d in Swift.stride(from: shape.count - 2, through: 1, by: -1) {
+      stride[d] = stride[d + 1] * shape[d + 1]
+    }
     var values = [Double](repeating: 0, count: block.values.count)
     var index = [Int](repeating: 0, count: shape.count)
     let missing = block.missing.values

@@ -16,16 +16,22 @@ import Foundation
 /// which the workers create and write together. No rank ever holds a whole series of more
 /// than its band.
 public enum Percentiles {
-  public static func run(_ request: ReduceRequest, q: Double, world: Communicator, log: (String) -> Void)
+  public static func run(
+    _ request: ReduceRequest, q: Double, world: Communicator, log: (String) -> Void
+  )
     throws -> RunSummary?
   {
     let setup = try Reduction.plan(request, world: world, log: log, printsPlan: false)
     let workers = ReductionJob.workers(worldSize: world.size)
     let shape = setup.shape
-    guard shape.count >= 2, setup.reduced == [true] + [Bool](repeating: false, count: shape.count - 1),
-      setup.groups == nil, setup.weights == nil
+    guard shape.count >= 2,
+      setup.reduced == [true] + [Bool](repeating: false, count: shape.count - 1),
+      setup.groups == nil, setup.weights == nil, setup.files.isEmpty
     else {
-      let message = "--op \(request.statistic) reduces over time (the first dimension) only, without --by or --weights"
+      let message =
+        setup.files.isEmpty
+        ? "--op \(request.statistic) reduces over time (the first dimension) only, without --by or --weights"
+        : "--op \(request.statistic) takes one input file for now; join the files first (ncrcat)"
       if world.rank == 0 { Agreement.printError(message) }
       throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
     }
@@ -57,7 +63,8 @@ public enum Percentiles {
       log(
         "floe: plan: \(request.statistic) of \(request.variable) over \(setup.dimensionNames[0]) (\(steps) steps): "
           + "\(supersteps) supersteps of \(workers) band(s) of \(bandRows) x \(rowPoints) points; "
-          + "memory per rank \(MemorySize.format(bandRows * bytesPerRow)) of --memory-per-rank \(MemorySize(bytes: setup.budgetBytes))")
+          + "memory per rank \(MemorySize.format(bandRows * bytesPerRow)) of --memory-per-rank \(MemorySize(bytes: setup.budgetBytes))"
+      )
     }
 
     let readers = try world.split(color: world.rank == 0 && world.size > 1 ? 0 : 1, key: world.rank)
@@ -84,7 +91,9 @@ public enum Percentiles {
         for s in 0..<supersteps {
           let first = s * workers * bandRows
           let last = min(rows, first + workers * bandRows)
-          let band = { (v: Int) in min(last, first + v * bandRows)..<min(last, first + (v + 1) * bandRows) }
+          let band = { (v: Int) in
+            min(last, first + v * bandRows)..<min(last, first + (v + 1) * bandRows)
+          }
           let mine = share(me)
           // Read: my time share of every band of this superstep.
           let readStart = ProcessStats.now()
@@ -103,7 +112,8 @@ public enum Percentiles {
               }
               report.bytesRead += block.count * (setup.readsFloat32 ? 4 : 8)
             } catch {
-              report.error = "rank \(world.rank) on \(MPI.processorName), time \(mine), rows \(first)..<\(last): reading: \(error)"
+              report.error =
+                "rank \(world.rank) on \(MPI.processorName), time \(mine), rows \(first)..<\(last): reading: \(error)"
               block = [Double](repeating: .nan, count: block.count)
             }
           }
@@ -178,7 +188,9 @@ public enum Percentiles {
     var summary: RunSummary?
     if world.rank == 0 {
       let n = WorkerReport.wireSize
-      let all = stride(from: 0, to: reports.count, by: n).map { WorkerReport(wire: reports[$0..<($0 + n)]) }
+      let all = stride(from: 0, to: reports.count, by: n).map {
+        WorkerReport(wire: reports[$0..<($0 + n)])
+      }
       let workerReports = world.size > 1 ? Array(all.dropFirst()) : all
       failure = workerReports.compactMap(\.error).first
       if failure == nil && rename(temporary, request.output) != 0 {

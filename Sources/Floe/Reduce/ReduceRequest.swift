@@ -4,6 +4,9 @@ public import FloeRuntime
 /// What a user asks of `floe reduce`.
 public struct ReduceRequest: Sendable {
   public var input: String
+  /// More files that continue `input` along the record dimension (as ncrcat and
+  /// open_mfdataset concatenate them); any order: Floe sorts them by time.
+  public var moreInputs: [String] = []
   public var variable: String
   public var statistic: Statistic
   /// Dimension names to reduce; nil: the record (unlimited) dimension, else the first.
@@ -59,6 +62,10 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   public var shape: [Int]
   /// Where that part starts in the variable.
   public var origin: [Int]
+  /// Several input files along the record dimension, in time order (empty: one file).
+  public var files: [String] = []
+  /// The record steps of each of `files`.
+  public var fileSteps: [Int] = []
   public var dimensionNames: [String]
   public var reduced: [Bool]
   public var chunks: [Int]?

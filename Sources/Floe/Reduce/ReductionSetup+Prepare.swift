@@ -41,8 +41,18 @@ extension ReductionSetup {
       throw ReduceError(
         "\(what) has no dimension '\(name)' to reduce over; its dimensions are \(described)")
     }
+    // Several files: one variable along the record dimension, in time order.
+    var shape = dataset.shape
+    var concatenation: Concatenation?
+    if !request.moreInputs.isEmpty {
+      let joined = try Concatenation.make(
+        [request.input] + request.moreInputs, variable: request.variable)
+      shape[0] = joined.steps.reduce(0, +)
+      concatenation = joined
+    }
+    let recordTimes = concatenation.flatMap { $0.times.count == shape[0] ? $0.times : nil }
     let (origin, extent) = try selectionBox(
-      request, dataset.shape, names, dimension: dimension, file: file)
+      request, shape, names, dimension: dimension, file: file, recordTimes: recordTimes)
     var reduced = [Bool](repeating: false, count: names.count)
     var groups: GroupSpec?
     if let grouping = request.grouping {
@@ -61,7 +71,9 @@ extension ReductionSetup {
         throw ReduceError("time coordinate '\(names[time])' in \(request.input) has no units")
       }
       let axis = try TimeAxis(units: units, calendar: try coordinate.attribute("calendar")?.string)
-      let times: [Double] = try coordinate.read(start: [origin[time]], count: [extent[time]])
+      let times: [Double] =
+        try recordTimes.map { Array($0[origin[time]..<(origin[time] + extent[time])]) }
+        ?? coordinate.read(start: [origin[time]], count: [extent[time]])
       groups = GroupSpec(times: times, axis: axis, grouping: grouping)
       if request.over == nil { reduced[time] = true }
       if let over = request.over,
@@ -120,7 +132,7 @@ extension ReductionSetup {
     // they fix the merge tree, and so the bits of the result. At least 1 MiB, and at least
     // eight values per output point, so that partials stay small next to the data.
     let chunks =
-      dataset.chunkShape ?? dataset.shape.enumerated().map { $0.offset == 0 ? 1 : $0.element }
+      dataset.chunkShape ?? shape.enumerated().map { $0.offset == 0 ? 1 : $0.element }
     let tilePoints = zip(chunks, reduced).reduce(1) { $0 * ($1.1 ? 1 : $1.0) }
     let targetUnitElements = Swift.max((1 << 20) / elementSize, 8 * tilePoints)
     var setup = ReductionSetup(
@@ -132,6 +144,10 @@ extension ReductionSetup {
       weightAxis: weightAxis,
       groups: groups)
     // Percentiles size their own bands (Percentiles); reductions size supersteps here.
+    if let concatenation {
+      setup.files = concatenation.files
+      setup.fileSteps = concatenation.steps
+    }
     if case .percentile = request.statistic { return setup }
     setup.fieldsPerPoint = setup.reducer(for: request).fieldsPerPoint
     _ = try setup.sizing()
@@ -142,7 +158,7 @@ extension ReductionSetup {
   /// dates for time) choose: its first index and extent along each dimension.
   static func selectionBox(
     _ request: ReduceRequest, _ shape: [Int], _ names: [String],
-    dimension: (String, String) throws -> Int, file: borrowing File
+    dimension: (String, String) throws -> Int, file: borrowing File, recordTimes: [Double]?
   ) throws -> ([Int], [Int]) {
     var origin = [Int](repeating: 0, count: shape.count)
     var extent = shape
@@ -170,7 +186,8 @@ extension ReductionSetup {
           )
         }
         let coordinate = try file.dataset(names[d])
-        let values: [Double] = try coordinate.readAll()
+        let values: [Double] =
+          d == 0 ? try recordTimes ?? coordinate.readAll() : try coordinate.readAll()
         let timeAxis = try coordinate.attribute("units")?.string.flatMap { units in
           units.contains(" since ")
             ? try TimeAxis(units: units, calendar: try coordinate.attribute("calendar")?.string)

@@ -61,7 +61,8 @@ public struct RunSummary: Sendable {
   public var schedulerCPUSeconds: Double
 
   public init(
-    units: Int, supersteps: Int, workers: [WorkerReport], wallSeconds: Double, schedulerCPUSeconds: Double
+    units: Int, supersteps: Int, workers: [WorkerReport], wallSeconds: Double,
+    schedulerCPUSeconds: Double
   ) {
     self.units = units
     self.supersteps = supersteps
