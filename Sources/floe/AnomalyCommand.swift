@@ -22,8 +22,10 @@ struct AnomalyCommand: DistributedCommand {
   @Option(name: .shortAndLong, help: "The file to write.")
   var output: String
 
-  @Option(help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB.")
-  var memoryPerRank: String = "1GiB"
+  @Option(
+    help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB (default: 1GiB).",
+    transform: memorySize)
+  var memoryPerRank: MemorySize = ReduceRequest.defaultMemory
 
   @Flag(help: "Replace the output if it exists.")
   var overwrite = false
@@ -32,16 +34,12 @@ struct AnomalyCommand: DistributedCommand {
     guard grouping.by != nil || grouping.resample != nil else {
       throw ValidationError("give one of --by and --resample")
     }
-    guard MemorySize(memoryPerRank) != nil else {
-      throw ValidationError(
-        "--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
-    }
   }
 
   func run(world: Communicator) throws {
     let request = ReduceRequest(
       input: input, variable: variable, statistic: .mean, output: output,
-      memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
+      memoryPerRank: memoryPerRank, overwrite: overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       grouping: grouping.grouping)
     _ = try Anomaly.run(request, world: world) { writeStandardError($0 + "\n") }

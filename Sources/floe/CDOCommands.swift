@@ -38,7 +38,7 @@ extension CDOStyleCommand {
     let request = ReduceRequest(
       input: options.input, variable: variable, statistic: statistic, over: Self.over,
       output: options.output,
-      memoryPerRank: MemorySize(options.memoryPerRank) ?? ReduceRequest.defaultMemory,
+      memoryPerRank: options.memoryPerRank,
       overwrite: options.overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       weights: Self.weights,
@@ -65,18 +65,16 @@ struct CDOOptions: ParsableArguments {
   var output: String { files[files.count - 1] }
   @Option(name: .customLong("var"), help: "The variable (default: the file's only data variable).")
   var variable: String?
-  @Option(help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB.")
-  var memoryPerRank: String = "1GiB"
+  @Option(
+    help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB (default: 1GiB).",
+    transform: memorySize)
+  var memoryPerRank: MemorySize = ReduceRequest.defaultMemory
   @Flag(help: "Replace the output if it exists.")
   var overwrite = false
 
   func validate() throws {
     guard files.count >= 2 else {
       throw ValidationError("give the input file(s), then the output file")
-    }
-    guard MemorySize(memoryPerRank) != nil else {
-      throw ValidationError(
-        "--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
     }
   }
 }

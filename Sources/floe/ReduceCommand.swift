@@ -57,8 +57,10 @@ struct ReduceCommand: DistributedCommand {
   @Option(name: .shortAndLong, help: "The file to write.")
   var output: String
 
-  @Option(help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB.")
-  var memoryPerRank: String = "1GiB"
+  @Option(
+    help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB (default: 1GiB).",
+    transform: memorySize)
+  var memoryPerRank: MemorySize = ReduceRequest.defaultMemory
 
   @Flag(help: "Replace the output if it exists.")
   var overwrite = false
@@ -77,17 +79,13 @@ struct ReduceCommand: DistributedCommand {
     if let dtype, !["float32", "float64"].contains(dtype) {
       throw ValidationError("--dtype '\(dtype)': use float32 or float64")
     }
-    guard let size = MemorySize(memoryPerRank), size.bytes > 0 else {
-      throw ValidationError(
-        "--memory-per-rank '\(memoryPerRank)' is not a size such as 512MiB or 2GiB")
-    }
   }
 
   func run(world: Communicator) throws {
     var request = ReduceRequest(
       input: inputs[0], variable: variable, statistic: Statistic(name: op)!,
       over: over?.split(separator: ",").map(String.init), output: output,
-      memoryPerRank: MemorySize(memoryPerRank)!, overwrite: overwrite,
+      memoryPerRank: memoryPerRank, overwrite: overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       weights: weights,
       grouping: grouping.grouping
