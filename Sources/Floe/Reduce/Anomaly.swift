@@ -179,16 +179,8 @@ struct AnomalyWriter: Reducer, @unchecked Sendable {
     }
     let fill = NetCDFResultSink.defaultFloatFill
     do {
-      let variable = try open.file.dataset(variableName)
-      if variable.dataType == .numeric(.float32) {
-        try values.map { $0.isNaN ? Float(fill) : Float($0) }.withUnsafeBufferPointer {
-          try variable.write($0, start: block.start, count: block.shape)
-        }
-      } else {
-        try values.map { $0.isNaN ? fill : $0 }.withUnsafeBufferPointer {
-          try variable.write($0, start: block.start, count: block.shape)
-        }
-      }
+      try open.file.dataset(variableName).writeResults(
+        values, fill: fill, start: block.start, count: block.shape)
     } catch {
       if output.error == nil { output.error = "writing \(block.start): \(error)" }
     }

@@ -167,15 +167,8 @@ final class NetCDFResultSink: ResultSink {
 
   func write(start: [Int], count: [Int], values: [Double]) throws {
     guard let output else { return }
-    let variable = try output.file.dataset(request.variable)
-    let filled = values.map { $0.isNaN ? fill : $0 }
-    if outputType == .float32 {
-      try filled.map(Float.init).withUnsafeBufferPointer {
-        try variable.write($0, start: start, count: count)
-      }
-    } else {
-      try filled.withUnsafeBufferPointer { try variable.write($0, start: start, count: count) }
-    }
+    try output.file.dataset(request.variable).writeResults(
+      values, fill: fill, start: start, count: count)
   }
 
   func commit() throws {

@@ -151,20 +151,12 @@ public enum Percentiles {
             if report.error == nil, let file = output.file {
               do {
                 let variable = try file.file.dataset(request.variable)
+                let fill = NetCDFResultSink.defaultFloatFill
                 var origin = [Int](repeating: 0, count: shape.count - 1)
                 origin[0] = b.lowerBound
                 var count = Array(shape.dropFirst())
                 count[0] = b.count
-                let fill = NetCDFResultSink.defaultFloatFill
-                if setup.writesFloat32 {
-                  try result.map { $0.isNaN ? Float(fill) : Float($0) }.withUnsafeBufferPointer {
-                    try variable.write($0, start: origin, count: count)
-                  }
-                } else {
-                  try result.map { $0.isNaN ? fill : $0 }.withUnsafeBufferPointer {
-                    try variable.write($0, start: origin, count: count)
-                  }
-                }
+                try variable.writeResults(result, fill: fill, start: origin, count: count)
               } catch {
                 report.error = "rank \(world.rank): writing rows \(b): \(error)"
               }
