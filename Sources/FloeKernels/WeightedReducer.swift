@@ -1,17 +1,33 @@
-/// A weighted mean or sum: each value counts with the weight of its index along one axis
-/// (cos(latitude) along the latitude axis for an area-weighted field mean). Fields: sum of
-/// weights of valid values (0) and sum of weight x value (1). Weights of missing values do
-/// not count: the mean is over the valid points only.
+/// A weighted mean or sum: each value counts with the weight of its position along some
+/// axes (cos(latitude) along the latitude axis for an area-weighted field mean; cell areas
+/// over latitude and longitude). Fields: sum of weights of valid values (0) and sum of
+/// weight x value (1). Weights of missing values do not count: the mean is over the valid
+/// points only.
 public struct WeightedSumReducer: Reducer {
+  /// Row-major over `axes`, one per position of the reduced extent along them.
   public let weights: [Double]
-  /// The variable's dimension the weights run along.
-  public let axis: Int
+  /// The variable's dimensions the weights run along, increasing.
+  public let axes: [Int]
+  /// Stride in `weights` of one step along each of `axes`.
+  let strides: [Int]
   public let mean: Bool
 
-  public init(weights: [Double], axis: Int, mean: Bool) {
+  /// `extents`: the length of the reduced extent along each of `axes`.
+  public init(weights: [Double], axes: [Int], extents: [Int], mean: Bool) {
+    precondition(axes.count == extents.count && weights.count == extents.reduce(1, *))
     self.weights = weights
-    self.axis = axis
+    self.axes = axes
+    var strides = [Int](repeating: 1, count: extents.count)
+    for k in stride(from: extents.count - 2, through: 0, by: -1) {
+      strides[k] = strides[k + 1] * extents[k + 1]
+    }
+    self.strides = strides
     self.mean = mean
+  }
+
+  /// Weights along one axis.
+  public init(weights: [Double], axis: Int, mean: Bool) {
+    self.init(weights: weights, axes: [axis], extents: [weights.count], mean: mean)
   }
 
   public var name: String { mean ? "mean" : "sum" }
@@ -28,9 +44,15 @@ public struct WeightedSumReducer: Reducer {
       pointStride[d] = next
       next *= block.shape[d]
     }
+    // Weight strides of the block's dimensions (0 where the weights do not vary).
+    var weightStride = [Int](repeating: 0, count: rank)
+    var weightOrigin = 0
+    for (k, axis) in axes.enumerated() {
+      weightStride[axis] = strides[k]
+      weightOrigin += block.start[axis] * strides[k]
+    }
     let innerStride = pointStride[last]
-    let weightsAlongRow = axis == last
-    let firstWeight = block.start[axis]
+    let weightStep = weightStride[last]
     let missing = block.missing.values
     partial.withFields { f in
       let weightSum = f[0]
@@ -40,12 +62,15 @@ public struct WeightedSumReducer: Reducer {
         var offset = 0
         while offset < values.count {
           var base = 0
-          for d in 0..<last { base += index[d] * pointStride[d] }
-          let rowWeight = weightsAlongRow ? 0 : weights[firstWeight + index[axis]]
+          var weightBase = weightOrigin
+          for d in 0..<last {
+            base += index[d] * pointStride[d]
+            weightBase += index[d] * weightStride[d]
+          }
           for i in 0..<rowLength {
             let x = Double(values[offset + i])
             if x.isNaN || missing.contains(x) { continue }
-            let w = weightsAlongRow ? weights[firstWeight + i] : rowWeight
+            let w = weights[weightBase + i * weightStep]
             let p = base + i * innerStride
             weightSum[p] += w
             weighted[p] += w * x

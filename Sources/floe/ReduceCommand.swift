@@ -35,9 +35,11 @@ struct ReduceCommand: DistributedCommand {
   var over: String?
 
   @Option(
-    help:
-      "Weights for --op mean or sum: coslat (cos(latitude), or zone areas from the latitude's bounds)."
-  )
+    help: ArgumentHelp(
+      "Weights for --op mean or sum: coslat, area or a variable's name.",
+      discussion:
+        "coslat: cos(latitude), or zone areas from the latitude's bounds. area: the variable cell_measures names, else cell areas from the latitude and longitude bounds. NAME: a variable whose dimensions are some of the data's, in the same order. Weights of missing values do not count; weights that cannot be built, or are missing or negative, are an error.",
+      valueName: "coslat|area|NAME"))
   var weights: WeightKind?
 
   @OptionGroup var grouping: GroupingOptions

@@ -147,4 +147,94 @@ final class ReduceNetCDFTests: FixtureTestCase {
         String(describing: error).contains("--weights applies to --op mean and sum"), "\(error)")
     }
   }
+
+  // Area weights from cell_measures: the mean over y and x is sum(a v) / sum(a) over the
+  // valid values; the missing value's area does not count.
+  func testAreaWeightsFromCellMeasures() throws {
+    let input = try NetCDFFixtures.make("area_weights", in: directory)
+    let output = try reduce(input, "measured", .mean, over: ["y", "x"], weights: .area)
+    let area: [Double] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    var step0 = 0.0
+    for (a, x) in zip(area, 1...9) { step0 += a * Double(x) }
+    step0 /= 45
+    let step1Values: [Double] = [10, 20, 30, 40, .nan, 60, 70, 80, 90]
+    var weighted = 0.0
+    var weights = 0.0
+    for (a, x) in zip(area, step1Values) where !x.isNaN {
+      weighted += a * x
+      weights += a
+    }
+    let step1 = weighted / weights
+    let v = try File.open(output).dataset("measured")
+    let got: [Float] = try v.readAll()
+    XCTAssertEqual(Double(got[0]), step0, accuracy: 1e-5)
+    XCTAssertEqual(Double(got[1]), step1, accuracy: 1e-5)
+    XCTAssertEqual(try v.attribute("cell_methods"), .text("y: x: mean (area-weighted)"))
+  }
+
+  // Without cell_measures, areas come from the bounds: R^2 (sin north - sin south) times
+  // the longitude width in radians; every longitude cell here is 120 degrees, the first
+  // across the date line. A weighted sum shows the areas themselves.
+  func testAreaWeightsFromBoundsGiveSquareMetres() throws {
+    let input = try NetCDFFixtures.make("area_weights", in: directory)
+    let output = try reduce(input, "plain", .sum, over: ["y", "x"], weights: .area)
+    let r = 6_371_000.0
+    let zone: [Double] = [0.5, 1, 0.5]
+    let width = 2 * Double.pi / 3
+    var sum0 = 0.0
+    var sum1 = 0.0
+    let step1: [Double] = [10, 20, 30, 40, 0, 60, 70, 80, 90]  // the missing value adds nothing
+    for j in 0..<3 {
+      for i in 0..<3 {
+        sum0 += r * r * zone[j] * width * Double(3 * j + i + 1)
+        sum1 += r * r * zone[j] * width * step1[3 * j + i]
+      }
+    }
+    let v = try File.open(output).dataset("plain")
+    let got: [Float] = try v.readAll()
+    XCTAssertEqual(Double(got[0]) / sum0, 1, accuracy: 1e-6)
+    XCTAssertEqual(Double(got[1]) / sum1, 1, accuracy: 1e-6)
+    XCTAssertEqual(try v.attribute("cell_methods"), .text("y: x: sum (area-weighted)"))
+  }
+
+  // A variable along some of the data's dimensions weights by position: wx = 1, 0, 3 along x.
+  func testWeightsFromAVariableBroadcastAlongTheOtherDimensions() throws {
+    let input = try NetCDFFixtures.make("area_weights", in: directory)
+    let output = try reduce(input, "plain", .mean, over: ["x"], weights: .variable("wx"))
+    let v = try File.open(output).dataset("plain")
+    XCTAssertEqual(try v.dimensionNames(), ["t", "y"])
+    let got: [Float] = try v.readAll()
+    // (1 v0 + 0 v1 + 3 v2) / 4 for each row; the missing middle value has weight 0 anyway.
+    let expected: [Float] = [
+      (1 + 9) / 4, (4 + 18) / 4, (7 + 27) / 4, (10 + 90) / 4, (40 + 180) / 4, (70 + 270) / 4,
+    ]
+    XCTAssertEqual(got, expected)
+    XCTAssertEqual(try v.attribute("cell_methods"), .text("x: mean (weighted by wx)"))
+  }
+
+  func testWeightsThatCannotBeBuiltAreErrorsNamingTheVariable() throws {
+    let input = try NetCDFFixtures.make("area_weights", in: directory)
+    func message(_ variable: String, _ weights: WeightKind) -> String {
+      do {
+        _ = try reduce(input, variable, .mean, over: ["y", "x"], weights: weights)
+        return "no error"
+      } catch { return String(describing: error) }
+    }
+    XCTAssertTrue(
+      message("elsewhere", .area).contains(
+        "cell_measures names the area variable 'areacella', which is not in the file"))
+    XCTAssertTrue(message("plain", .variable("negative")).contains("is negative (-1.0)"))
+    XCTAssertTrue(
+      message("plain", .variable("holes")).contains("value 1 of the selection is missing"))
+    XCTAssertTrue(
+      message("plain", .variable("yx_swapped")).contains(
+        "the dimensions are not in plain's order (t, y, x)"))
+    XCTAssertTrue(message("plain", .variable("nothing")).contains("there is no variable 'nothing'"))
+    XCTAssertTrue(
+      message("plain", .variable("x_bnds")).contains("dimension 'nv' is not one of plain's"))
+    let noBounds = try NetCDFFixtures.make("deflate_4d", in: directory)
+    XCTAssertThrowsError(try reduce(noBounds, "ta", .mean, over: ["y", "x"], weights: .area)) {
+      XCTAssertTrue(String(describing: $0).contains("--weights area needs a latitude"), "\($0)")
+    }
+  }
 }

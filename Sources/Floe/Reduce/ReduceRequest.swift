@@ -30,7 +30,7 @@ public struct ReduceRequest: Sendable {
   /// The CF `cell_methods` words for the result.
   public var cellMethod: String {
     if let customReducer { return customReducer.name }
-    return statistic.cellMethod + (weights != nil ? " (area-weighted)" : "")
+    return statistic.cellMethod + (weights.map { " " + $0.cellMethodComment } ?? "")
   }
 
   /// Floe's default `--memory-per-rank`.
@@ -78,9 +78,10 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   public var workers: Int
   public var budgetBytes: Int
   public var fieldsPerPoint: Int
-  /// Weights along one dimension, for a weighted statistic.
+  /// Weights for a weighted statistic, row-major over `weightAxes` of the selected box.
+  /// Sent to the ranks in binary, not in the setup's JSON (a fine grid has millions).
   public var weights: [Double]?
-  public var weightAxis: Int?
+  public var weightAxes: [Int]?
   /// Groups along the first dimension (time), for `--by` and `--resample`.
   public var groups: GroupSpec?
 
@@ -89,9 +90,10 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
     let base: any Reducer
     if let custom = request.customReducer {
       base = custom
-    } else if let weights, let weightAxis {
+    } else if let weights, let weightAxes {
       base = WeightedSumReducer(
-        weights: weights, axis: weightAxis, mean: request.statistic == .mean)
+        weights: weights, axes: weightAxes, extents: weightAxes.map { shape[$0] },
+        mean: request.statistic == .mean)
     } else {
       base = request.statistic.reducer
     }

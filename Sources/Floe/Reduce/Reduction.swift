@@ -29,13 +29,18 @@ public enum Reduction {
     _ request: ReduceRequest, world: Communicator, log: (String) -> Void, printsPlan: Bool = true
   ) throws -> ReductionSetup {
     let workers = ReductionJob.workers(worldSize: world.size)
+    var weights: [Double] = []
     let encoded = try Agreement.rankZero(world) { () throws -> [UInt8] in
-      let setup = try ReductionSetup.prepare(request, workers: workers)
+      var setup = try ReductionSetup.prepare(request, workers: workers)
       if printsPlan { log(setup.planText(request, sizing: try setup.sizing())) }
+      weights = setup.weights ?? []
+      setup.weights = nil
       return Array(try JSONEncoder().encode(setup))
     }
     let bytes = try world.broadcastArray(encoded ?? [], root: 0)
-    return try JSONDecoder().decode(ReductionSetup.self, from: Data(bytes))
+    var setup = try JSONDecoder().decode(ReductionSetup.self, from: Data(bytes))
+    if setup.weightAxes != nil { setup.weights = try world.broadcastArray(weights, root: 0) }
+    return setup
   }
 
   /// Runs the BSP job. The workers open the input together through MPI-IO (rank 0, when

@@ -98,22 +98,15 @@ extension ReductionSetup {
       reduced[record] = true
     }
 
-    var weights: [Double]?
-    var weightAxis: Int?
+    var weights: BuiltWeights?
     if let kind = request.weights, request.customReducer == nil {
       guard request.statistic == .mean || request.statistic == .sum else {
         throw ReduceError("--weights applies to --op mean and sum, not \(request.statistic)")
       }
-      guard let latitude = axes.firstIndex(of: .latitude) else {
-        throw ReduceError(
-          "--weights \(kind.rawValue) needs a latitude dimension (a coordinate variable with axis Y, "
-            + "standard_name latitude or units degrees_north) in \(what); its dimensions are \(described)"
-        )
-      }
-      weights = Array(
-        try kind.latitudeWeights(dimension: names[latitude], in: file)[
-          origin[latitude]..<(origin[latitude] + extent[latitude])])
-      weightAxis = latitude
+      weights = try WeightBuilder(
+        kind: kind, path: request.input, variable: request.variable, names: names, axes: axes,
+        shape: shape, origin: origin, extent: extent
+      ).build()
     }
 
     let decoding = try CFDecoding.read(from: dataset)
@@ -140,8 +133,8 @@ extension ReductionSetup {
       chunks: dataset.chunkShape,
       readsFloat32: readsFloat32, writesFloat32: writesFloat32, decoding: decoding,
       targetUnitElements: targetUnitElements, workers: workers,
-      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights,
-      weightAxis: weightAxis,
+      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights?.values,
+      weightAxes: weights?.axes,
       groups: groups)
     // Percentiles size their own bands (Percentiles); reductions size supersteps here.
     if let concatenation {
