@@ -212,5 +212,5 @@ public struct ChunkCache: Sendable {
   }
 
   /// No caching: for reads that touch each chunk once, whole.
-  public static let none = ChunkCache(slots: 1, bytes: 0, preemption: 1.0)
+  public static let disabled = ChunkCache(slots: 1, bytes: 0, preemption: 1.0)
 }

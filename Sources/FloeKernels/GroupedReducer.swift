@@ -1,5 +1,6 @@
-/// Any reducer, run separately for each group of indices along the first dimension: a
-/// monthly climatology is a mean grouped by the month of each time step.
+/// Any reducer, run separately for each group of indices along one dimension (time): a
+/// monthly climatology is a mean grouped by the month of each time step. Dimensions before
+/// it must have extent 1 in every block (as the variables' dimension of `--var a,b` does).
 ///
 /// The partial holds one slot of the base reducer's fields per group (contiguous, because
 /// partials are field-major). A unit's block is cut into runs of consecutive steps of one
@@ -7,15 +8,18 @@
 /// always in the block's order, so the result stays independent of who reduces what.
 public struct GroupedReducer: Reducer {
   public let base: any Reducer
-  /// The group of each index along the first dimension of the variable.
+  /// The group of each index along `axis`.
   public let groupOfIndex: [Int32]
   public let groupCount: Int
+  /// The grouped dimension.
+  public let axis: Int
 
-  public init(base: any Reducer, groupOfIndex: [Int32], groupCount: Int) {
+  public init(base: any Reducer, groupOfIndex: [Int32], groupCount: Int, axis: Int = 0) {
     precondition(groupOfIndex.allSatisfy { $0 >= 0 && Int($0) < groupCount })
     self.base = base
     self.groupOfIndex = groupOfIndex
     self.groupCount = groupCount
+    self.axis = axis
   }
 
   public var name: String { base.name }
@@ -35,19 +39,20 @@ public struct GroupedReducer: Reducer {
   }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
-    precondition(
-      block.reduced.first == true, "groups run along the first dimension, which must be reduced")
-    let steps = block.shape[0]
+    precondition(block.reduced[axis], "the grouped dimension must be reduced")
+    precondition(block.shape[..<axis].allSatisfy { $0 == 1 }, "steps must be contiguous")
+    let steps = block.shape[axis]
     let plane = block.values.count / Swift.max(steps, 1)
+    let origin = block.start[axis]
     var first = 0
     while first < steps {
-      let group = Int(groupOfIndex[block.start[0] + first])
+      let group = Int(groupOfIndex[origin + first])
       var end = first + 1
-      while end < steps && Int(groupOfIndex[block.start[0] + end]) == group { end += 1 }
+      while end < steps && Int(groupOfIndex[origin + end]) == group { end += 1 }
       var shape = block.shape
-      shape[0] = end - first
+      shape[axis] = end - first
       var start = block.start
-      start[0] += first
+      start[axis] += first
       let values: Block.Values
       switch block.values {
       case .float32(let v):

@@ -25,7 +25,11 @@ struct ReduceCommand: DistributedCommand {
   )
   var inputs: [String]
 
-  @Option(name: .customLong("var"), help: "The variable to reduce.")
+  @Option(
+    name: .customLong("var"),
+    help: ArgumentHelp(
+      "The variable to reduce, or several of the same dimensions, comma-separated, in one pass.",
+      valueName: "name[,name...]"))
   var variable: String
 
   @Option(help: "The statistic: mean sum min max count var std median pNN (e.g. p95).")
@@ -68,6 +72,11 @@ struct ReduceCommand: DistributedCommand {
   var overwrite = false
 
   func validate() throws {
+    guard !variable.split(separator: ",").isEmpty,
+      !variable.split(separator: ",", omittingEmptySubsequences: false).contains("")
+    else {
+      throw ValidationError("--var '\(variable)' names no variable between two commas")
+    }
     guard Statistic(name: op) != nil else {
       throw ValidationError(
         "unknown --op '\(op)'; use one of: mean sum min max count var std median pNN (e.g. p95)")
@@ -92,6 +101,7 @@ struct ReduceCommand: DistributedCommand {
       weights: weights,
       grouping: grouping.grouping
     )
+    request.variables = variable.split(separator: ",").map(String.init)
     request.selections =
       sel.compactMap(Selection.init(sel:)) + isel.compactMap(Selection.init(isel:))
     request.writeFloat64 = dtype == "float64"

@@ -90,7 +90,7 @@ final class ReadNetCDFTests: FixtureTestCase {
     }
     XCTAssertEqual(block, expected)
     // Reading through a dataset opened without a chunk cache gives the same values.
-    let uncached = try file.dataset("ta", chunkCache: ChunkCache.none)
+    let uncached = try file.dataset("ta", chunkCache: ChunkCache.disabled)
     XCTAssertEqual(try uncached.readAll(Float.self), all)
   }
 

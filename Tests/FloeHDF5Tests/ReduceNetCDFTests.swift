@@ -237,4 +237,33 @@ final class ReduceNetCDFTests: FixtureTestCase {
       XCTAssertTrue(String(describing: $0).contains("--weights area needs a latitude"), "\($0)")
     }
   }
+
+  func testVariablesReducedInOnePassMustShareTheirDimensions() throws {
+    let input = try NetCDFFixtures.make("area_weights", in: directory)
+    let world = try MPI.initialize()
+    var request = ReduceRequest(
+      input: input, variable: "plain", statistic: .mean,
+      output: directory.appendingPathComponent("two.nc").path)
+    request.variables = ["plain", "cell_area"]
+    XCTAssertThrowsError(try Reduction.run(request, world: world) { _ in }) {
+      XCTAssertTrue(
+        String(describing: $0).contains(
+          "variables reduced in one pass need the same dimensions: 'cell_area' in \(input) is (y 3, x 3), 'plain' (t 2, y 3, x 3)"
+        ), "\($0)")
+    }
+    request.variables = ["plain", "measured"]
+    request.statistic = .percentile(50)
+    XCTAssertThrowsError(try Reduction.run(request, world: world) { _ in }) {
+      XCTAssertTrue(String(describing: $0).contains("reduces one variable at a time"), "\($0)")
+    }
+    // Each variable keeps its own fill value and attributes.
+    request.statistic = .max
+    request.variables = ["plain", "measured"]
+    _ = try Reduction.run(request, world: world) { _ in }
+    let out = try File.open(request.output)
+    XCTAssertEqual(
+      try out.dataset("plain").readAll(Float.self), [10, 20, 30, 40, 5, 60, 70, 80, 90])
+    XCTAssertEqual(
+      try out.dataset("measured").attribute("cell_measures"), .text("area: cell_area"))
+  }
 }

@@ -9,9 +9,10 @@ import FloeRuntime
 final class HDF5UnitSource: UnitSource {
   /// The first file in time order, whose coordinates and attributes the output carries.
   let file: File
-  let dataset: Dataset
   /// The files after the first, in time order.
-  let others: [OpenVariable]
+  let others: [OpenFile]
+  /// Each variable's dataset in each file: `datasets[variable][file]`.
+  private var datasets: [[OpenDataset]]
   /// The record index at which each file starts (the first at 0).
   let fileStarts: [Int]
   let setup: ReductionSetup
@@ -22,13 +23,20 @@ final class HDF5UnitSource: UnitSource {
     let paths = setup.files.isEmpty ? [path] : setup.files
     // Independent metadata: each worker finds its own chunks.
     file = try File.open(paths[0], communicator: communicator, collectiveMetadata: false)
-    // Nothing is cached: every chunk is read once, whole.
-    dataset = try file.dataset(variable, chunkCache: .none)
     others = try paths.dropFirst().map {
-      let other = try File.open($0, communicator: communicator, collectiveMetadata: false)
-      let dataset = try other.dataset(variable, chunkCache: .none)
-      return OpenVariable(other, dataset)
+      OpenFile(try File.open($0, communicator: communicator, collectiveMetadata: false))
     }
+    // Nothing is cached: every chunk is read once, whole.
+    let names = setup.variables.isEmpty ? [variable] : setup.variables.map(\.name)
+    var datasets: [[OpenDataset]] = []
+    for name in names {
+      var perFile = [OpenDataset(try file.dataset(name, chunkCache: .disabled))]
+      for other in others {
+        perFile.append(OpenDataset(try other.file.dataset(name, chunkCache: .disabled)))
+      }
+      datasets.append(perFile)
+    }
+    self.datasets = datasets
     fileStarts =
       setup.fileSteps.isEmpty
       ? [0] : setup.fileSteps.indices.map { setup.fileSteps[..<$0].reduce(0, +) }
@@ -36,15 +44,30 @@ final class HDF5UnitSource: UnitSource {
     self.path = paths.count == 1 ? paths[0] : "\(paths[0]) and \(paths.count - 1) more file(s)"
   }
 
+  deinit {
+    datasets = []  // datasets close before their files
+  }
+
   var readsFloat32: Bool { setup.readsFloat32 }
   var decoding: CFDecoding { setup.decoding }
-  var dimensionNames: [String] { setup.dimensionNames }
-  var description: String { "'\(dataset.name)' in \(path)" }
+  func decoding(ofBlockAt start: [Int]) -> CFDecoding {
+    setup.variableAxes == 1 ? setup.variables[start[0]].decoding : setup.decoding
+  }
+  var dimensionNames: [String] {
+    (setup.variableAxes == 1 ? ["variable"] : []) + setup.dimensionNames
+  }
+  var description: String {
+    "\(datasets.map { "'\($0[0].dataset.name)'" }.joined(separator: ", ")) in \(path)"
+  }
 
   func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws {
-    let start = zip(start, setup.origin).map { $0 + $1 }  // the plan counts from the selection
-    guard !others.isEmpty else {
-      return try read(dataset, start: start, count: count, into: buffer)
+    // The leading index picks the variable when there are several.
+    let variable = setup.variableAxes == 1 ? start[0] : 0
+    let start = zip(start.dropFirst(setup.variableAxes), setup.origin).map { $0 + $1 }  // the plan counts from the selection
+    let count = Array(count.dropFirst(setup.variableAxes))
+    let datasets = self.datasets[variable]
+    guard datasets.count > 1 else {
+      return try read(datasets[0].dataset, start: start, count: count, into: buffer)
     }
     // Time is the outermost dimension: each file's part is a contiguous slice of the buffer.
     let bytesPerStep = count.dropFirst().reduce(setup.readsFloat32 ? 4 : 8, *)
@@ -61,11 +84,7 @@ final class HDF5UnitSource: UnitSource {
       let offset = (step - start[0]) * bytesPerStep
       let piece = UnsafeMutableRawBufferPointer(
         rebasing: buffer[offset..<(offset + steps * bytesPerStep)])
-      if f == 0 {
-        try read(dataset, start: pieceStart, count: pieceCount, into: piece)
-      } else {
-        try read(others[f - 1].dataset, start: pieceStart, count: pieceCount, into: piece)
-      }
+      try read(datasets[f].dataset, start: pieceStart, count: pieceCount, into: piece)
       step += steps
     }
   }
@@ -82,12 +101,8 @@ final class HDF5UnitSource: UnitSource {
   }
 }
 
-/// An open file and one of its variables, held by reference.
-final class OpenVariable {
-  let file: File
+/// An open dataset held by reference.
+final class OpenDataset {
   let dataset: Dataset
-  init(_ file: consuming File, _ dataset: consuming Dataset) {
-    self.file = file
-    self.dataset = dataset
-  }
+  init(_ dataset: consuming Dataset) { self.dataset = dataset }
 }

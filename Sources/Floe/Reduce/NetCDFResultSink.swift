@@ -11,8 +11,10 @@ final class NetCDFResultSink: ResultSink {
   let temporary: String
   /// The open output; dropping it closes the file.
   var output: OpenFile?
-  let outputType: ElementType
-  let fill: Double
+  /// Each output variable's name and fill value, in `--var` order.
+  let variables: [(name: String, fill: Double)]
+  /// Where a tile's output block has the dimension of variables (several `--var`s), if any.
+  let variableAxis: Int?
 
   /// netCDF's default fill values, for outputs whose input had none.
   static let defaultFloatFill = Double(Float(9.969_209_968_386_869e36))
@@ -21,12 +23,7 @@ final class NetCDFResultSink: ResultSink {
   init(request: ReduceRequest, setup: ReductionSetup, source: HDF5UnitSource) throws {
     self.request = request
     temporary = request.output + ".floe-partial"
-    outputType = setup.writesFloat32 ? .float32 : .float64
-    // A packed variable's fill value is in packed units; the unpacked output takes netCDF's.
-    let inputFill =
-      setup.decoding.isPacked ? nil : try source.dataset.attribute("_FillValue")?.doubles?.first
-    fill = inputFill ?? (outputType == .float32 ? Self.defaultFloatFill : Self.defaultDoubleFill)
-
+    variableAxis = setup.variableAxes == 1 ? (setup.groups != nil ? 1 : 0) : nil
     let out = try File.create(temporary, overwrite: true)
     var keptNames: [String] = []
     if let groups = setup.groups {
@@ -39,38 +36,17 @@ final class NetCDFResultSink: ResultSink {
       try Self.copyDimension(
         name, first: setup.origin[axis], length: setup.shape[axis], from: source.file, to: out)
     }
-    let variable = try out.createVariable(
-      source.dataset.name, type: outputType, dimensions: keptNames,
-      options: VariableOptions(
-        fillValue: outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
-    let dropped: Set<String> = [
-      "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range", "scale_factor",
-      "add_offset",
-      "cell_methods",
-    ]
-    var units: String?
-    for attribute in try source.dataset.attributes() where !dropped.contains(attribute.name) {
-      if attribute.name == "units" { units = attribute.value.string }
-      try variable.setAttribute(attribute.name, attribute.value)
-    }
-    if try source.dataset.attribute("missing_value") != nil {
-      try variable.setAttribute(
-        "missing_value",
-        .numbers(outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
-    }
-    let previous = try source.dataset.attribute("cell_methods")?.string.map { $0 + " " } ?? ""
-    try variable.setAttribute(
-      "cell_methods", .text(previous + Self.cellMethods(setup, method: request.cellMethod)))
-    switch request.customReducer == nil ? request.statistic : nil {
-    case .count?:
-      try variable.setAttribute("units", .text("1"))
-      try variable.setAttribute(
-        "long_name", .text("number of valid values of \(source.dataset.name)"))
-    case .variance?:
-      if let units {
-        try variable.setAttribute("units", .text(units.contains(" ") ? "(\(units))2" : "\(units)2"))
-      }
-    default: break
+    let inputs =
+      setup.variables.isEmpty
+      ? [
+        VariableSetup(
+          name: request.variable, decoding: setup.decoding, writesFloat32: setup.writesFloat32)
+      ] : setup.variables
+    variables = try inputs.map { input in
+      let fill = try Self.createVariable(
+        like: source.file.dataset(input.name), input, dimensions: keptNames, in: out,
+        setup: setup, request: request)
+      return (input.name, fill)
     }
     for attribute in try source.file.attributes() where attribute.name != "history" {
       try out.setAttribute(attribute.name, attribute.value)
@@ -79,6 +55,54 @@ final class NetCDFResultSink: ResultSink {
     let history = try source.file.attribute("history")?.string.map { "\n" + $0 } ?? ""
     try out.setAttribute("history", .text("\(stamp): \(request.commandLine)" + history))
     output = OpenFile(consume out)
+  }
+
+  /// Creates the result variable for `input`, carrying its attributes over; returns its
+  /// fill value.
+  static func createVariable(
+    like source: borrowing Dataset, _ input: VariableSetup, dimensions: [String],
+    in out: borrowing File, setup: ReductionSetup, request: ReduceRequest
+  ) throws -> Double {
+    let outputType: ElementType = input.writesFloat32 ? .float32 : .float64
+    // A packed variable's fill value is in packed units; the unpacked output takes netCDF's.
+    let inputFill =
+      input.decoding.isPacked ? nil : try source.attribute("_FillValue")?.doubles?.first
+    let fill =
+      inputFill ?? (outputType == .float32 ? Self.defaultFloatFill : Self.defaultDoubleFill)
+    let variable = try out.createVariable(
+      source.name, type: outputType, dimensions: dimensions,
+      options: VariableOptions(
+        fillValue: outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
+    let dropped: Set<String> = [
+      "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range", "scale_factor",
+      "add_offset",
+      "cell_methods",
+    ]
+    var units: String?
+    for attribute in try source.attributes() where !dropped.contains(attribute.name) {
+      if attribute.name == "units" { units = attribute.value.string }
+      try variable.setAttribute(attribute.name, attribute.value)
+    }
+    if try source.attribute("missing_value") != nil {
+      try variable.setAttribute(
+        "missing_value",
+        .numbers(outputType == .float32 ? .float32([Float(fill)]) : .float64([fill])))
+    }
+    let previous = try source.attribute("cell_methods")?.string.map { $0 + " " } ?? ""
+    try variable.setAttribute(
+      "cell_methods", .text(previous + Self.cellMethods(setup, method: request.cellMethod)))
+    switch request.customReducer == nil ? request.statistic : nil {
+    case .count?:
+      try variable.setAttribute("units", .text("1"))
+      try variable.setAttribute(
+        "long_name", .text("number of valid values of \(source.name)"))
+    case .variance?:
+      if let units {
+        try variable.setAttribute("units", .text(units.contains(" ") ? "(\(units))2" : "\(units)2"))
+      }
+    default: break
+    }
+    return fill
   }
 
   /// CF `cell_methods` for what was reduced: "time: mean", "lat: lon: mean (area-weighted)",
@@ -167,8 +191,16 @@ final class NetCDFResultSink: ResultSink {
 
   func write(start: [Int], count: [Int], values: [Double]) throws {
     guard let output else { return }
-    try output.file.dataset(request.variable).writeResults(
-      values, fill: fill, start: start, count: count)
+    var start = start
+    var count = count
+    var variable = variables[0]
+    if let variableAxis {
+      // One variable per tile: drop the variables' dimension from the block.
+      variable = variables[start.remove(at: variableAxis)]
+      count.remove(at: variableAxis)
+    }
+    try output.file.dataset(variable.name).writeResults(
+      values, fill: variable.fill, start: start, count: count)
   }
 
   func commit() throws {

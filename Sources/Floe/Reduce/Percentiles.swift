@@ -87,7 +87,7 @@ public enum Percentiles {
       // Every worker takes part in every superstep, even after an error, so none waits.
       do {
         let input = try File.open(request.input, communicator: group, collectiveMetadata: false)
-        let dataset = try input.dataset(request.variable, chunkCache: .none)
+        let dataset = try input.dataset(request.variable, chunkCache: .disabled)
         for s in 0..<supersteps {
           let first = s * workers * bandRows
           let last = min(rows, first + workers * bandRows)

@@ -7,7 +7,13 @@ public struct ReduceRequest: Sendable {
   /// More files that continue `input` along the record dimension (as ncrcat and
   /// open_mfdataset concatenate them); any order: Floe sorts them by time.
   public var moreInputs: [String] = []
-  public var variable: String
+  /// The variables to reduce (`--var a,b`), in one pass over the data when several.
+  public var variables: [String]
+  /// The first (often the only) variable.
+  public var variable: String {
+    get { variables[0] }
+    set { variables[0] = newValue }
+  }
   public var statistic: Statistic
   /// Dimension names to reduce; nil: the record (unlimited) dimension, else the first.
   public var over: [String]?
@@ -45,7 +51,7 @@ public struct ReduceRequest: Sendable {
     self.grouping = grouping
     self.customReducer = customReducer
     self.input = input
-    self.variable = variable
+    self.variables = [variable]
     self.statistic = statistic
     self.over = over
     self.output = output
@@ -84,6 +90,13 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   public var weightAxes: [Int]?
   /// Groups along the first dimension (time), for `--by` and `--resample`.
   public var groups: GroupSpec?
+  /// Several variables of the same dimensions reduced in one pass (`--var a,b`); empty for
+  /// one. The plan then has a leading dimension of variables, kept, with one variable per
+  /// unit: each variable's units, merge tree and so result bits are those of its own run.
+  public var variables: [VariableSetup] = []
+
+  /// 1 when the plan has the leading dimension of variables, else 0.
+  public var variableAxes: Int { variables.count > 1 ? 1 : 0 }
 
   /// The reducer every rank runs: yours, a weighted one, or the statistic's.
   public func reducer(for request: ReduceRequest) -> any Reducer {
@@ -92,18 +105,25 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
       base = custom
     } else if let weights, let weightAxes {
       base = WeightedSumReducer(
-        weights: weights, axes: weightAxes, extents: weightAxes.map { shape[$0] },
-        mean: request.statistic == .mean)
+        weights: weights, axes: weightAxes.map { $0 + variableAxes },
+        extents: weightAxes.map { shape[$0] }, mean: request.statistic == .mean)
     } else {
       base = request.statistic.reducer
     }
     guard let groups else { return base }
-    return GroupedReducer(base: base, groupOfIndex: groups.index, groupCount: groups.count)
+    return GroupedReducer(
+      base: base, groupOfIndex: groups.index, groupCount: groups.count, axis: variableAxes)
   }
 
   public var plan: ReductionPlan {
-    ReductionPlan(
-      shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: targetUnitElements)
+    guard variableAxes == 1 else {
+      return ReductionPlan(
+        shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: targetUnitElements)
+    }
+    let chunks = self.chunks ?? shape.enumerated().map { $0.offset == 0 ? 1 : $0.element }
+    return ReductionPlan(
+      shape: [variables.count] + shape, reduced: [false] + reduced, chunks: [1] + chunks,
+      targetUnitElements: targetUnitElements)
   }
 
   public func sizing() throws -> SuperstepSizing {
@@ -111,4 +131,11 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
       plan: plan, workers: workers, budget: MemorySize(bytes: budgetBytes),
       elementSize: readsFloat32 ? 4 : 8, fieldsPerPoint: fieldsPerPoint)
   }
+}
+
+/// One of several variables reduced in one pass: how to decode it, how to write it.
+public struct VariableSetup: Codable, Sendable, Equatable {
+  public var name: String
+  public var decoding: CFDecoding
+  public var writesFloat32: Bool
 }

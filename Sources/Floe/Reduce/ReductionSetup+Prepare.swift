@@ -14,7 +14,7 @@ extension ReductionSetup {
   public static func prepare(_ request: ReduceRequest, workers: Int) throws -> ReductionSetup {
     let file = try File.open(request.input)
     let dataset = try file.dataset(request.variable)
-    let type = try dataset.numericType()
+    _ = try dataset.numericType()  // a clear error for a non-numeric variable
     let names = try dataset.dimensionNames()
     let what = "variable '\(request.variable)' in \(request.input)"
     guard !dataset.shape.isEmpty else {
@@ -110,13 +110,43 @@ extension ReductionSetup {
     }
 
     let decoding = try CFDecoding.read(from: dataset)
-    let readsFloat32 = type == .float32 && !decoding.isPacked
-    var writesFloat32 = readsFloat32 && !request.writeFloat64
-    if decoding.isPacked,
-      case .numbers(let scale)? = try dataset.attribute("scale_factor")
-        ?? dataset.attribute("add_offset")
-    {
-      writesFloat32 = scale.elementType == .float32 && !request.writeFloat64  // CF: the scale's type
+    var (readsFloat32, writesFloat32) = try types(of: dataset, decoding, request)
+    // Several variables in one pass: the same dimensions, each decoded and written its own way.
+    var variables: [VariableSetup] = []
+    if request.variables.count > 1 {
+      if case .percentile = request.statistic {
+        throw ReduceError(
+          "--op \(request.statistic) reduces one variable at a time; name one --var")
+      }
+      variables.append(
+        VariableSetup(name: request.variable, decoding: decoding, writesFloat32: writesFloat32))
+      for name in request.variables.dropFirst() {
+        guard !variables.contains(where: { $0.name == name }) else {
+          throw ReduceError("--var names '\(name)' twice")
+        }
+        let other = try file.dataset(name)
+        let otherNames = try other.dimensionNames()
+        guard otherNames == names, other.shape == dataset.shape else {
+          throw ReduceError(
+            "variables reduced in one pass need the same dimensions: '\(name)' in \(request.input) is "
+              + "(\(zip(otherNames, other.shape).map { "\($0) \($1)" }.joined(separator: ", "))), "
+              + "'\(request.variable)' (\(zip(names, dataset.shape).map { "\($0) \($1)" }.joined(separator: ", ")))"
+          )
+        }
+        if let concatenation {
+          let joined = try Concatenation.make(
+            [request.input] + request.moreInputs, variable: name)
+          guard joined.files == concatenation.files, joined.steps == concatenation.steps else {
+            throw ReduceError(
+              "'\(name)' does not run along the record dimension as '\(request.variable)' does in every file"
+            )
+          }
+        }
+        let otherDecoding = try CFDecoding.read(from: other)
+        let (reads, writes) = try types(of: other, otherDecoding, request)
+        readsFloat32 = readsFloat32 && reads
+        variables.append(VariableSetup(name: name, decoding: otherDecoding, writesFloat32: writes))
+      }
     }
 
     try checkOutput(request)
@@ -135,7 +165,7 @@ extension ReductionSetup {
       targetUnitElements: targetUnitElements, workers: workers,
       budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights?.values,
       weightAxes: weights?.axes,
-      groups: groups)
+      groups: groups, variables: variables)
     // Percentiles size their own bands (Percentiles); reductions size supersteps here.
     if let concatenation {
       setup.files = concatenation.files
@@ -145,6 +175,22 @@ extension ReductionSetup {
     setup.fieldsPerPoint = setup.reducer(for: request).fieldsPerPoint
     _ = try setup.sizing()
     return setup
+  }
+
+  /// Whether a variable is read as float32 (float32 that needs no unpacking; everything
+  /// else as float64) and written as float32 (as read, or CF: the type of scale_factor).
+  static func types(
+    of dataset: borrowing Dataset, _ decoding: CFDecoding, _ request: ReduceRequest
+  ) throws -> (reads: Bool, writes: Bool) {
+    let reads = try dataset.numericType() == .float32 && !decoding.isPacked
+    var writes = reads && !request.writeFloat64
+    if decoding.isPacked,
+      case .numbers(let scale)? = try dataset.attribute("scale_factor")
+        ?? dataset.attribute("add_offset")
+    {
+      writes = scale.elementType == .float32 && !request.writeFloat64
+    }
+    return (reads, writes)
   }
 
   /// The part of the variable that `--isel` (indices) and `--sel` (coordinate values; ISO
@@ -247,7 +293,7 @@ extension ReductionSetup {
     }
     let over = zip(dimensionNames, reduced).filter { $0.1 }.map(\.0).joined(separator: ", ")
     return """
-      floe: plan: \(reducer(for: request).name)\(weights != nil ? " (weighted)" : "") of \(request.variable)(\(dims)) \(readsFloat32 ? "float32" : "as float64") \
+      floe: plan: \(reducer(for: request).name)\(weights != nil ? " (weighted)" : "") of \(request.variables.joined(separator: ", "))(\(dims)) \(readsFloat32 ? "float32" : "as float64") \
       over \(over)\(groups.map { " in \($0.count) groups (\($0.grouping.rawValue))" } ?? "") -> (\(kept.joined(separator: ", ")))
       floe: plan: \(plan.unitCount) units of \(plan.unitExtent.map(String.init).joined(separator: " x ")) \
       (\(MemorySize.format(sizing.unitBytes))) in \(plan.tileCount) tile(s); \(workers) worker(s); \

@@ -6,6 +6,9 @@ public protocol UnitSource {
   var readsFloat32: Bool { get }
   /// How stored values become physical ones (missing values, valid range, unpacking).
   var decoding: CFDecoding { get }
+  /// How to decode the block at `start` (several variables read in one pass decode each
+  /// their own way); by default `decoding`.
+  func decoding(ofBlockAt start: [Int]) -> CFDecoding
   /// Dimension names, for messages.
   var dimensionNames: [String] { get }
   /// "'tas' in /path/file.nc", for messages.
@@ -13,6 +16,10 @@ public protocol UnitSource {
   /// Reads the block at `start` of extent `count` into `buffer` (float32 or float64, as
   /// `readsFloat32` says), row-major.
   func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws
+}
+
+extension UnitSource {
+  public func decoding(ofBlockAt start: [Int]) -> CFDecoding { decoding }
 }
 
 /// Where results go; used on the keeper only, once all units are merged.

@@ -86,9 +86,9 @@ public final class Worker {
     }
     let computeStart = ProcessStats.now()
     report.readSeconds = computeStart - readStart
-    let decoding = source.decoding
     for (i, u) in range.enumerated() {
       let (start, count) = plan.block(ofUnit: u)
+      let decoding = source.decoding(ofBlockAt: start)
       let n = count.reduce(1, *)
       let base = buffer.baseAddress! + offsets[i]
       let values: Block.Values
