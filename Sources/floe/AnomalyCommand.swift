@@ -11,8 +11,11 @@ struct AnomalyCommand: DistributedCommand {
       """
   )
 
-  @Argument(help: "The input netCDF-4 / HDF5 file.")
-  var input: String
+  @Argument(
+    help:
+      "The input netCDF-4 / HDF5 file, or several that continue one another along the record dimension (any order)."
+  )
+  var inputs: [String]
 
   @Option(name: .customLong("var"), help: "The variable.")
   var variable: String
@@ -37,11 +40,12 @@ struct AnomalyCommand: DistributedCommand {
   }
 
   func run(world: Communicator) throws {
-    let request = ReduceRequest(
-      input: input, variable: variable, statistic: .mean, output: output,
+    var request = ReduceRequest(
+      input: inputs[0], variable: variable, statistic: .mean, output: output,
       memoryPerRank: memoryPerRank, overwrite: overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       grouping: grouping.grouping)
+    request.moreInputs = Array(inputs.dropFirst())
     _ = try Anomaly.run(request, world: world) { writeStandardError($0 + "\n") }
   }
 }

@@ -110,6 +110,24 @@ final class PeerTests: ScratchTestCase {
     }
     try floe(["ymonmean", out("year2.nc"), out("year1.nc"), out("joined-ymonmean.nc")])
     XCTAssertEqual(try values(out("joined-ymonmean.nc")), try values(out("cdo-ymonmean.nc")))
+    // Percentiles and anomalies of two files, the second in other time units: the same
+    // values, and the anomaly's time coordinate is the joined one in the first file's units.
+    try tool(["ncap2", "-O", "-s", "time=time-366", out("year2.nc"), out("year2-2001.nc")])
+    try tool([
+      "ncatted", "-O", "-a", "units,time,o,c,days since 2001-01-01 00:00:00", out("year2-2001.nc"),
+    ])
+    let twoFiles = [out("year2-2001.nc"), out("year1.nc")]
+    try floe(["reduce"] + twoFiles + ["--var", "tas", "--op", "p95", "-o", out("joined-p95.nc")])
+    XCTAssertEqual(try values(out("joined-p95.nc")), try values(out("floe-p95.nc")))
+    try floe(["anomaly", input, "--var", "tas", "--by", "time.month", "-o", out("anomaly.nc")])
+    try floe(
+      ["anomaly"] + twoFiles + [
+        "--var", "tas", "--by", "time.month", "-o", out("joined-anomaly.nc"),
+      ])
+    XCTAssertEqual(try values(out("joined-anomaly.nc")), try values(out("anomaly.nc")))
+    XCTAssertEqual(
+      try File.open(out("joined-anomaly.nc")).dataset("time").readAll(Double.self),
+      try File.open(input).dataset("time").readAll(Double.self))
     let overlap = try MPIRun.mpirun(
       3, "floe",
       [

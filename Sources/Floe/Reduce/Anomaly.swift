@@ -17,10 +17,10 @@ public enum Anomaly {
     let setup = try Reduction.plan(climatologyRequest, world: world, log: log)
     guard let groups = setup.groups,
       setup.reduced == [true] + [Bool](repeating: false, count: setup.shape.count - 1),
-      setup.origin.allSatisfy({ $0 == 0 }), setup.weights == nil, setup.files.isEmpty
+      setup.origin.allSatisfy({ $0 == 0 }), setup.weights == nil
     else {
       let message =
-        "floe anomaly takes one input file and --by (or --resample) over time only, without --over, --sel or --weights"
+        "floe anomaly takes --by (or --resample) over time only, without --over, --sel or --weights"
       if world.rank == 0 { Agreement.printError(message) }
       throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
     }
@@ -94,14 +94,21 @@ final class AnomalyOutput: @unchecked Sendable {
     _ path: String, request: ReduceRequest, setup: ReductionSetup, communicator: Communicator,
     axes: [Int], chunked: Bool, cellMethods: String? = nil, comment: String? = nil
   ) throws -> File {
-    let input = try File.open(request.input)  // alone, and closed before the workers open it
+    // The first file in time order, alone, and closed before the workers open it.
+    let input = try File.open(setup.files.first ?? request.input)
     let out = try File.create(path, communicator: communicator, overwrite: true)
     let first = communicator.rank == 0
     for axis in axes {
+      // Several files: the record coordinate is theirs joined, not the first file's.
+      let joined = axis == 0 && !setup.files.isEmpty
       try NetCDFResultSink.copyDimension(
         setup.dimensionNames[axis], first: setup.origin[axis], length: setup.shape[axis],
         from: input,
-        to: out, writesValues: first)
+        to: out, writesValues: first && !joined)
+      if joined && first {
+        try writeJoinedRecord(
+          setup.dimensionNames[0], of: setup, variable: request.variable, from: input, to: out)
+      }
     }
     let source = try input.dataset(request.variable)
     let type: ElementType = setup.writesFloat32 ? .float32 : .float64
@@ -130,6 +137,24 @@ final class AnomalyOutput: @unchecked Sendable {
     let stamp = ISO8601DateFormatter().string(from: Date())
     try out.setAttribute("history", .text("\(stamp): \(request.commandLine)" + history))
     return out
+  }
+}
+
+extension AnomalyOutput {
+  /// The record coordinate (and its bounds) of several files, joined in time order.
+  static func writeJoinedRecord(
+    _ name: String, of setup: ReductionSetup, variable: String, from input: borrowing File,
+    to out: borrowing File
+  ) throws {
+    guard out.hasDataset(name), input.hasDataset(name) else { return }
+    let joined = try Concatenation.make(setup.files, variable: variable)
+    guard joined.times.count == setup.shape[0] else { return }
+    try out.dataset(name).writeAll(joined.times)
+    if let boundsName = try input.dataset(name).attribute("bounds")?.string,
+      out.hasDataset(boundsName), let bounds = joined.bounds
+    {
+      try out.dataset(boundsName).writeAll(bounds)
+    }
   }
 }
 

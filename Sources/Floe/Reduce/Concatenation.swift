@@ -9,12 +9,15 @@ struct Concatenation {
   var files: [String]
   var steps: [Int]
   var times: [Double]
+  /// The time coordinate's cell bounds (two per step, same units), if the files have them.
+  var bounds: [Double]?
 
   static func make(_ paths: [String], variable: String) throws -> Concatenation {
     struct Part {
       var path: String
       var steps: Int
       var times: [Double]
+      var bounds: [Double]?
     }
     var parts: [Part] = []
     var reference:
@@ -31,11 +34,16 @@ struct Concatenation {
       var timeUnits: String?
       var calendar: String?
       var times: [Double] = []
+      var bounds: [Double]?
       if let record = names.first, file.hasDataset(record) {
         let coordinate = try file.dataset(record)
         timeUnits = try coordinate.attribute("units")?.string
         calendar = try coordinate.attribute("calendar")?.string
         times = try coordinate.readAll()
+        if let name = try coordinate.attribute("bounds")?.string, file.hasDataset(name) {
+          let dataset = try file.dataset(name)
+          if dataset.shape == [times.count, 2] { bounds = try dataset.readAll() }
+        }
       }
       if let reference {
         func refuse(_ what: String, _ mine: String, _ theirs: String) -> ReduceError {
@@ -66,6 +74,12 @@ struct Concatenation {
         if let referenceAxis, let timeUnits, timeUnits != reference.timeUnits {
           let axis = try TimeAxis(units: timeUnits, calendar: calendar)
           times = times.map { referenceAxis.value(axis.date($0)) }
+          bounds = bounds?.map { referenceAxis.value(axis.date($0)) }
+        }
+        guard (bounds == nil) == (parts[0].bounds == nil) else {
+          throw ReduceError(
+            "\(path) does not continue \(paths[0]): its time coordinate \(bounds == nil ? "has no" : "has") "
+              + "bounds, unlike the first's; give every file time bounds or none")
         }
       } else {
         reference = (dataset.dataType, names, dataset.shape, units, timeUnits, calendar)
@@ -73,7 +87,8 @@ struct Concatenation {
           referenceAxis = try TimeAxis(units: timeUnits, calendar: calendar)
         }
       }
-      parts.append(Part(path: path, steps: dataset.shape.first ?? 0, times: times))
+      parts.append(
+        Part(path: path, steps: dataset.shape.first ?? 0, times: times, bounds: bounds))
     }
     // Time order; a file must begin after the one before it ends.
     if parts.allSatisfy({ !$0.times.isEmpty }) {
@@ -85,6 +100,7 @@ struct Concatenation {
       }
     }
     return Concatenation(
-      files: parts.map(\.path), steps: parts.map(\.steps), times: parts.flatMap(\.times))
+      files: parts.map(\.path), steps: parts.map(\.steps), times: parts.flatMap(\.times),
+      bounds: parts[0].bounds == nil ? nil : parts.flatMap { $0.bounds ?? [] })
   }
 }

@@ -26,12 +26,10 @@ public enum Percentiles {
     let shape = setup.shape
     guard shape.count >= 2,
       setup.reduced == [true] + [Bool](repeating: false, count: shape.count - 1),
-      setup.groups == nil, setup.weights == nil, setup.files.isEmpty
+      setup.groups == nil, setup.weights == nil
     else {
       let message =
-        setup.files.isEmpty
-        ? "--op \(request.statistic) reduces over time (the first dimension) only, without --by or --weights"
-        : "--op \(request.statistic) takes one input file for now; join the files first (ncrcat)"
+        "--op \(request.statistic) reduces over time (the first dimension) only, without --by or --weights"
       if world.rank == 0 { Agreement.printError(message) }
       throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
     }
@@ -86,8 +84,11 @@ public enum Percentiles {
       }
       // Every worker takes part in every superstep, even after an error, so none waits.
       do {
-        let input = try File.open(request.input, communicator: group, collectiveMetadata: false)
-        let dataset = try input.dataset(request.variable, chunkCache: .disabled)
+        // Read as float64 (the series are sorted in float64), through the files in time order.
+        var readSetup = setup
+        readSetup.readsFloat32 = false
+        let source = try HDF5UnitSource(
+          path: request.input, variable: request.variable, setup: readSetup, communicator: group)
         for s in 0..<supersteps {
           let first = s * workers * bandRows
           let last = min(rows, first + workers * bandRows)
@@ -100,14 +101,15 @@ public enum Percentiles {
           var block = [Double](repeating: .nan, count: mine.count * (last - first) * rowPoints)
           if report.error == nil && !mine.isEmpty && last > first {
             do {
-              var origin = setup.origin
-              origin[0] += mine.lowerBound
-              origin[1] += first
+              var origin = [Int](repeating: 0, count: shape.count)  // from the selection
+              origin[0] = mine.lowerBound
+              origin[1] = first
               var count = shape
               count[0] = mine.count
               count[1] = last - first
               try block.withUnsafeMutableBufferPointer {
-                try dataset.read(into: $0, start: origin, count: count)
+                try source.read(
+                  start: origin, count: count, into: UnsafeMutableRawBufferPointer($0))
                 setup.decoding.decode($0)
               }
               report.bytesRead += block.count * (setup.readsFloat32 ? 4 : 8)
