@@ -56,6 +56,7 @@ final class EveryOperationTests: ScratchTestCase {
       ("std-tas", ["reduce", "--var", "tas", "--op", "std"], ["tas"]),
       ("median", ["reduce", "--var", "tas", "--op", "median"], ["tas"]),
       ("p95", ["reduce", "--var", "pr", "--op", "p95"], ["pr"]),
+      ("ymonp90", ["reduce", "--var", "tas", "--op", "p90", "--by", "time.month"], ["tas"]),
       (
         "fldmean",
         ["reduce", "--var", "tas", "--op", "mean", "--over", "lat,lon", "--weights", "coslat"],

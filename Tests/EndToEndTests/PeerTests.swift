@@ -93,6 +93,25 @@ final class PeerTests: ScratchTestCase {
     XCTAssertEqual(try values(out("cdo-p95.nc")), try values(out("floe-p95.nc")))
     try floe(["timpctl,95", input, out("floe-timpctl.nc")])
     XCTAssertEqual(try values(out("cdo-p95.nc")), try values(out("floe-timpctl.nc")))
+    // Monthly percentiles (CDO's ymonpctl, the same settings): equal to within one float32
+    // step, the rounding of two ways of writing the interpolation.
+    let ymonpctl = try MPIRun.run(
+      "/usr/bin/env",
+      [
+        "cdo", "-s", "--percentile", "numpy", "ymonpctl,90", input, "-ymonmin", input,
+        "-ymonmax", input, out("cdo-ymonp90.nc"),
+      ],
+      timeout: 120, environment: ["CDO_PCTL_NBINS": "10001"])
+    XCTAssertSucceeded(ymonpctl, "cdo ymonpctl,90")
+    try floe([
+      "reduce", input, "--var", "tas", "--op", "p90", "--by", "time.month", "-o",
+      out("floe-ymonp90.nc"),
+    ])
+    let peerMonthly = try values(out("cdo-ymonp90.nc"))
+    let ourMonthly = try values(out("floe-ymonp90.nc"))
+    XCTAssertEqual(peerMonthly.count, 12 * 19 * 36)
+    XCTAssertEqual(peerMonthly.count, ourMonthly.count)
+    for (p, o) in zip(peerMonthly, ourMonthly) { XCTAssertEqual(o, p, accuracy: p.ulp) }
 
     // The same data in two files (split by NCO), given in reverse order: the same results.
     try tool(["ncks", "-O", "-d", "time,0,364", input, out("year1.nc")])

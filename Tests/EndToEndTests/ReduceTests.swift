@@ -204,16 +204,17 @@ final class ReduceTests: ScratchTestCase {
     XCTAssertEqual(tiny.errorLines.count, 1, tiny.stderr)
     XCTAssertTrue(
       tiny.stderr.contains("cannot hold one row of 365 time steps for a percentile"), tiny.stderr)
-    let grouped = try MPIRun.mpirun(
+    let overSpace = try MPIRun.mpirun(
       3, "floe",
       [
-        "reduce", input, "--var", "tas", "--op", "median", "--by", "time.month", "-o",
+        "reduce", input, "--var", "tas", "--op", "median", "--over", "lat,lon", "-o",
         directory.appendingPathComponent("y.nc").path,
       ])
-    XCTAssertEqual(grouped.status, 1)
+    XCTAssertEqual(overSpace.status, 1)
+    XCTAssertEqual(overSpace.errorLines.count, 1, overSpace.stderr)
     XCTAssertTrue(
-      grouped.stderr.contains(
-        "reduces over time (the first dimension) only, without --by or --weights"), grouped.stderr)
+      overSpace.stderr.contains("reduces over time (the first dimension) only, without --weights"),
+      overSpace.stderr)
   }
 
   func testPeakMemoryStaysWithinTheBudgetOnAFileEightTimesLarger() throws {

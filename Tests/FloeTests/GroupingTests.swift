@@ -110,4 +110,24 @@ final class GroupingTests: XCTestCase {
     let values: [Float] = try daily.dataset("tas").readAll()
     for i in 0..<(730 * 12) where data[i] != 1e20 { XCTAssertEqual(values[i], data[i]) }
   }
+
+  /// The 90th percentile of each month's values over both years (CDO's ymonpctl), against
+  /// a plain sort and numpy's linear interpolation written out here.
+  func testMonthlyPercentiles() throws {
+    let file = try run(.percentile(90), .month)
+    let got: [Float] = try file.dataset("tas").readAll()
+    XCTAssertEqual(got.count, 12 * 12)
+    for month in 1...12 {
+      for p in 0..<12 {
+        let sorted = (0..<730).filter { months[$0].month == month }.map { data[$0 * 12 + p] }
+          .filter { $0 != 1e20 }.map(Double.init).sorted()
+        let rank = 0.9 * Double(sorted.count - 1)
+        let low = Int(rank.rounded(.down))
+        let high = min(low + 1, sorted.count - 1)
+        let want = sorted[low] + (sorted[high] - sorted[low]) * (rank - Double(low))
+        XCTAssertEqual(got[(month - 1) * 12 + p], Float(want), "month \(month) point \(p)")
+      }
+    }
+    XCTAssertEqual(try file.dataset("time").attribute("climatology"), .text("climatology_bounds"))
+  }
 }

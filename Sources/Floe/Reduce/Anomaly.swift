@@ -92,12 +92,20 @@ final class AnomalyOutput: @unchecked Sendable {
   /// `chunked`, chunked like the input, so that each unit is whole chunks.
   static func create(
     _ path: String, request: ReduceRequest, setup: ReductionSetup, communicator: Communicator,
-    axes: [Int], chunked: Bool, cellMethods: String? = nil, comment: String? = nil
+    axes: [Int], chunked: Bool, cellMethods: String? = nil, comment: String? = nil,
+    groups: GroupSpec? = nil
   ) throws -> File {
     // The first file in time order, alone, and closed before the workers open it.
     let input = try File.open(setup.files.first ?? request.input)
     let out = try File.create(path, communicator: communicator, overwrite: true)
     let first = communicator.rank == 0
+    var dimensions = axes.map { setup.dimensionNames[$0] }
+    if let groups {
+      // A leading dimension of groups (months, seasons, ...) replaces time.
+      dimensions.insert(setup.dimensionNames[0], at: 0)
+      try NetCDFResultSink.writeGroupTimes(
+        groups, name: setup.dimensionNames[0], from: input, to: out, writesValues: first)
+    }
     for axis in axes {
       // Several files: the record coordinate is theirs joined, not the first file's.
       let joined = axis == 0 && !setup.files.isEmpty
@@ -114,7 +122,7 @@ final class AnomalyOutput: @unchecked Sendable {
     let type: ElementType = setup.writesFloat32 ? .float32 : .float64
     let fill = NetCDFResultSink.defaultFloatFill
     let variable = try out.createVariable(
-      request.variable, type: type, dimensions: axes.map { setup.dimensionNames[$0] },
+      request.variable, type: type, dimensions: dimensions,
       options: VariableOptions(
         chunkShape: chunked ? source.chunkShape : nil,
         fillValue: type == .float32 ? .float32([Float(fill)]) : .float64([fill])))

@@ -121,10 +121,11 @@ final class NetCDFResultSink: ResultSink {
   /// The grouped time dimension: one step per group, with its bounds (`time_bnds`) or, for
   /// a climatology, its climatology bounds, and the input time's units and calendar.
   static func writeGroupTimes(
-    _ groups: GroupSpec, name: String, from input: borrowing File, to out: borrowing File
+    _ groups: GroupSpec, name: String, from input: borrowing File, to out: borrowing File,
+    writesValues: Bool = true
   ) throws {
     let time = try out.createDimension(name, length: groups.count, coordinate: .float64)
-    try time.writeAll(groups.times)
+    if writesValues { try time.writeAll(groups.times) }
     let coordinate = try input.dataset(name)
     for attribute in try coordinate.attributes()
     where !["bounds", "climatology"].contains(attribute.name) {
@@ -133,7 +134,7 @@ final class NetCDFResultSink: ResultSink {
     if !out.hasDataset("bnds") { try out.createDimension("bnds", length: 2) }
     let boundsName = groups.grouping.isClimatology ? "climatology_bounds" : "\(name)_bnds"
     let bounds = try out.createVariable(boundsName, type: .float64, dimensions: [name, "bnds"])
-    try bounds.writeAll(groups.bounds)
+    if writesValues { try bounds.writeAll(groups.bounds) }
     try time.setAttribute(
       groups.grouping.isClimatology ? "climatology" : "bounds", .text(boundsName))
   }

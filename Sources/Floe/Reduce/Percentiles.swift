@@ -26,10 +26,10 @@ public enum Percentiles {
     let shape = setup.shape
     guard shape.count >= 2,
       setup.reduced == [true] + [Bool](repeating: false, count: shape.count - 1),
-      setup.groups == nil, setup.weights == nil
+      setup.weights == nil
     else {
       let message =
-        "--op \(request.statistic) reduces over time (the first dimension) only, without --by or --weights"
+        "--op \(request.statistic) reduces over time (the first dimension) only, without --weights"
       if world.rank == 0 { Agreement.printError(message) }
       throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
     }
@@ -47,7 +47,10 @@ public enum Percentiles {
     let largestShare = (0..<workers).map { share($0).count }.max() ?? steps
     // Bytes per rank for bands of r rows: the read (all workers' bands for this worker's
     // time share), the same again packed for sending, and the whole series of its own band.
-    let bytesPerRow = (2 * largestShare * workers + steps) * rowPoints * 8
+    // Grouped (--by time.month: CDO's ymonpctl): one result per group.
+    let groups = setup.groups
+    let groupCount = groups?.count ?? 1
+    let bytesPerRow = (2 * largestShare * workers + steps + groupCount) * rowPoints * 8
     let bandRows = min(max(1, (rows + workers - 1) / workers), setup.budgetBytes / bytesPerRow)
     guard bandRows >= 1 else {
       let message =
@@ -59,7 +62,8 @@ public enum Percentiles {
     let supersteps = (rows + workers * bandRows - 1) / (workers * bandRows)
     if world.rank == 0 {
       log(
-        "floe: plan: \(request.statistic) of \(request.variable) over \(setup.dimensionNames[0]) (\(steps) steps): "
+        "floe: plan: \(request.statistic) of \(request.variable) over \(setup.dimensionNames[0]) (\(steps) steps)"
+          + (groups.map { " in \($0.count) groups (\($0.grouping.rawValue))" } ?? "") + ": "
           + "\(supersteps) supersteps of \(workers) band(s) of \(bandRows) x \(rowPoints) points; "
           + "memory per rank \(MemorySize.format(bandRows * bytesPerRow)) of --memory-per-rank \(MemorySize(bytes: setup.budgetBytes))"
       )
@@ -78,7 +82,8 @@ public enum Percentiles {
           try AnomalyOutput.create(
             temporary, request: request, setup: setup, communicator: group,
             axes: Array(1..<shape.count), chunked: false,
-            cellMethods: "\(setup.dimensionNames[0]): \(request.statistic.cellMethod)"))
+            cellMethods: NetCDFResultSink.cellMethods(setup, method: request.statistic.cellMethod),
+            groups: groups))
       } catch {
         report.error = "rank \(world.rank): creating the output: \(error)"
       }
@@ -142,12 +147,20 @@ public enum Percentiles {
           let b = band(me)
           let points = b.count * rowPoints
           if points > 0 {
-            var result = [Double](repeating: .nan, count: points)
+            // Group by group (one group when not grouped), each point's valid values in time order.
+            var result = [Double](repeating: .nan, count: groupCount * points)
             var values = [Double](repeating: 0, count: steps)
-            for p in 0..<points {
-              values.removeAll(keepingCapacity: true)
-              for t in 0..<steps { values.append(series[t * points + p]) }
-              result[p] = Percentile.of(&values, q: q)
+            for g in 0..<groupCount {
+              let members = groups.map { spec in (0..<steps).filter { spec.index[$0] == g } }
+              for p in 0..<points {
+                values.removeAll(keepingCapacity: true)
+                if let members {
+                  for t in members { values.append(series[t * points + p]) }
+                } else {
+                  for t in 0..<steps { values.append(series[t * points + p]) }
+                }
+                result[g * points + p] = Percentile.of(&values, q: q)
+              }
             }
             report.computeSeconds += ProcessStats.now() - computeStart
             if report.error == nil, let file = output.file {
@@ -158,6 +171,10 @@ public enum Percentiles {
                 origin[0] = b.lowerBound
                 var count = Array(shape.dropFirst())
                 count[0] = b.count
+                if groups != nil {
+                  origin.insert(0, at: 0)
+                  count.insert(groupCount, at: 0)
+                }
                 try variable.writeResults(result, fill: fill, start: origin, count: count)
               } catch {
                 report.error = "rank \(world.rank): writing rows \(b): \(error)"
