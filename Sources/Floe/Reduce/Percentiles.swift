@@ -24,7 +24,7 @@ public enum Percentiles {
     let setup = try Reduction.plan(request, world: world, log: log, printsPlan: false)
     let workers = ReductionJob.workers(worldSize: world.size)
     let shape = setup.shape
-    guard shape.count >= 2,
+    guard
       setup.reduced == [true] + [Bool](repeating: false, count: shape.count - 1),
       setup.weights == nil
     else {
@@ -34,7 +34,9 @@ public enum Percentiles {
       throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
     }
     let steps = shape[0]
-    let rows = shape[1]
+    // Bands cut the first kept dimension; a 1-D series is one band of one point.
+    let spatial = shape.count >= 2
+    let rows = spatial ? shape[1] : 1
     let rowPoints = shape.dropFirst(2).reduce(1, *)
     // Time shares: whole time chunks, contiguous, in worker order.
     let chunkSteps = max(1, setup.chunks?.first ?? 1)
@@ -108,10 +110,10 @@ public enum Percentiles {
             do {
               var origin = [Int](repeating: 0, count: shape.count)  // from the selection
               origin[0] = mine.lowerBound
-              origin[1] = first
+              if spatial { origin[1] = first }
               var count = shape
               count[0] = mine.count
-              count[1] = last - first
+              if spatial { count[1] = last - first }
               try block.withUnsafeMutableBufferPointer {
                 try source.read(
                   start: origin, count: count, into: UnsafeMutableRawBufferPointer($0))
@@ -168,9 +170,9 @@ public enum Percentiles {
                 let variable = try file.file.dataset(request.variable)
                 let fill = NetCDFResultSink.defaultFloatFill
                 var origin = [Int](repeating: 0, count: shape.count - 1)
-                origin[0] = b.lowerBound
+                if spatial { origin[0] = b.lowerBound }
                 var count = Array(shape.dropFirst())
-                count[0] = b.count
+                if spatial { count[0] = b.count }
                 if groups != nil {
                   origin.insert(0, at: 0)
                   count.insert(groupCount, at: 0)
