@@ -21,31 +21,35 @@ extension CDOStyleCommand {
   static var grouping: TimeGrouping? { nil }
 
   func run(world: Communicator) throws {
-    // Rank 0 finds the variable (the file's only data variable, unless --var names one).
+    // Rank 0 finds the variables: --var's, else every data variable of the file, as CDO
+    // reduces them all (in one pass; they must share their dimensions).
     let found = try Agreement.rankZero(world) { () throws -> [UInt8] in
       if let variable = options.variable { return Array(variable.utf8) }
-      let names = try ReduceRequest.dataVariables(in: options.input)
-      guard names.count == 1 else {
-        throw CommandError(
-          names.isEmpty
-            ? "\(options.input) has no data variable"
-            : "\(options.input) has several data variables (\(names.joined(separator: ", "))); name one with --var"
-        )
+      let variables = try ReduceRequest.dataVariables(in: options.input)
+      guard let first = variables.first else {
+        throw CommandError("\(options.input) has no data variable")
       }
-      return Array(names[0].utf8)
+      guard variables.allSatisfy({ $0.dimensions == first.dimensions }) else {
+        let listed = variables.map { "\($0.name)(\($0.dimensions.joined(separator: ", ")))" }
+        throw CommandError(
+          "\(options.input) has data variables of different dimensions (\(listed.joined(separator: ", "))); "
+            + "name those to reduce with --var")
+      }
+      return Array(variables.map(\.name).joined(separator: ",").utf8)
     }
-    let variable = String(decoding: try world.broadcastArray(found ?? [], root: 0), as: UTF8.self)
-    let request = ReduceRequest(
-      input: options.input, variable: variable, statistic: statistic, over: Self.over,
+    let names = String(decoding: try world.broadcastArray(found ?? [], root: 0), as: UTF8.self)
+      .split(separator: ",").map(String.init)
+    var request = ReduceRequest(
+      input: options.input, variable: names[0], statistic: statistic, over: Self.over,
       output: options.output,
       memoryPerRank: options.memoryPerRank,
       overwrite: options.overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       weights: Self.weights,
       grouping: Self.grouping)
-    var joined = request
-    joined.moreInputs = options.moreInputs
-    _ = try Reduction.run(joined, world: world) { writeStandardError($0 + "\n") }
+    request.variables = names
+    request.moreInputs = options.moreInputs
+    _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
   }
 }
 
@@ -63,7 +67,11 @@ struct CDOOptions: ParsableArguments {
   var input: String { files[0] }
   var moreInputs: [String] { Array(files.dropFirst().dropLast()) }
   var output: String { files[files.count - 1] }
-  @Option(name: .customLong("var"), help: "The variable (default: the file's only data variable).")
+  @Option(
+    name: .customLong("var"),
+    help: ArgumentHelp(
+      "The variables, comma-separated (default: every data variable, as CDO; they must share their dimensions).",
+      valueName: "name[,name...]"))
   var variable: String?
   @Option(
     help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB (default: 1GiB).",

@@ -129,6 +129,15 @@ final class PeerTests: ScratchTestCase {
     }
     try floe(["ymonmean", out("year2.nc"), out("year1.nc"), out("joined-ymonmean.nc")])
     XCTAssertEqual(try values(out("joined-ymonmean.nc")), try values(out("cdo-ymonmean.nc")))
+    // Two data variables: CDO-style commands reduce both, as CDO does, in one pass.
+    try tool(["ncap2", "-O", "-s", "pr=tas*0.001f", input, out("two-vars.nc")])
+    try tool(["cdo", "-s", "timstd", out("two-vars.nc"), out("cdo-two-vars.nc")])
+    try floe(["timstd", out("two-vars.nc"), out("floe-two-vars.nc")])
+    for variable in ["tas", "pr"] {
+      XCTAssertEqual(
+        try values(out("floe-two-vars.nc"), variable), try values(out("cdo-two-vars.nc"), variable),
+        variable)
+    }
     // Percentiles and anomalies of two files, the second in other time units: the same
     // values, and the anomaly's time coordinate is the joined one in the first file's units.
     try tool(["ncap2", "-O", "-s", "time=time-366", out("year2.nc"), out("year2-2001.nc")])
