@@ -23,6 +23,8 @@ let package = Package(
     ),
     // Rank 0's planning and scheduling cost for 10^5 to 10^7 units (BENCHMARKS.md).
     .executableTarget(name: "floe-plan-benchmark", dependencies: ["FloeRuntime"]),
+    // The accumulate loops against memory bandwidth (BENCHMARKS.md).
+    .executableTarget(name: "floe-kernel-benchmark", dependencies: ["FloeKernels", "FloeRuntime"]),
 
     // MARK: Public Swift API
     .target(name: "Floe", dependencies: ["FloeRuntime", "FloeKernels", "FloeMPI", "FloeHDF5"]),

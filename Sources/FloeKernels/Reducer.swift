@@ -3,7 +3,8 @@
 /// The runtime's contract, which makes every result independent of the number of ranks,
 /// of which rank does which unit and of the superstep size:
 /// - `accumulate` is called once per unit, on a fresh partial from `makePartial`, with that
-///   unit's whole block; the block's values come in row-major order.
+///   unit's whole block (or, if `accumulatesInPieces`, with consecutive pieces of it); the
+///   block's values come in row-major order.
 /// - `merge` combines the partials of neighbouring unit ranges (`left` holds the earlier
 ///   units) along a fixed binary tree over unit numbers, the same tree for every run.
 /// - `finalize` turns each tile's root partial into output values.
@@ -26,6 +27,12 @@ public protocol Reducer: Sendable {
   /// For a grouped reduction (a monthly climatology), the number of groups: the result has
   /// one value per group and point, along a new leading output dimension. nil otherwise.
   var groups: Int? { get }
+  /// Whether `accumulate` may take a unit's block in consecutive pieces along its first
+  /// dimension of more than one index, into the same partial, with the same partial bit for
+  /// bit: it folds each point's values in order, continuing from what the partial holds.
+  /// The runtime then streams a unit through a small buffer that stays in cache. The
+  /// default is false: one call per unit, on a fresh partial.
+  var accumulatesInPieces: Bool { get }
   /// A fresh partial for `points` output points. The default is all zeros.
   func makePartial(points: Int) -> Partial
   /// Folds one unit's block into `partial`, which is fresh.
@@ -42,4 +49,5 @@ extension Reducer {
     Partial(points: points, fields: fieldsPerPoint)
   }
   public var groups: Int? { nil }
+  public var accumulatesInPieces: Bool { false }
 }

@@ -226,10 +226,18 @@ public struct SumReducer: Reducer {
     }
   }
   public var fieldsPerPoint: Int { finish == .count ? 1 : 2 }
+  public var accumulatesInPieces: Bool { true }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
     let withSum = finish != .count
     partial.withFields { f in
+      if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
+        let (m0, m1) = block.missing.float32Pair
+        timeSums(
+          values, points: points, missing: m0, m1, count: f[0], sum: withSum ? f[1] : nil,
+          squares: nil)
+        return
+      }
       forEachTypedRun(
         block,
         float32: { run, m0, m1, point, stride in
@@ -271,6 +279,7 @@ public struct ExtremeReducer: Reducer {
 
   public var name: String { largest ? "max" : "min" }
   public var fieldsPerPoint: Int { 2 }
+  public var accumulatesInPieces: Bool { true }
 
   public func makePartial(points: Int) -> Partial {
     var p = Partial(points: points, fields: 2)
@@ -337,16 +346,22 @@ public struct MomentsReducer: Reducer {
   public func accumulate(_ block: Block, into partial: inout Partial) {
     partial.withFields { f in
       // Within one unit: count, sum and sum of squares, then mean and M2 per point.
-      forEachTypedRun(
-        block,
-        float32: { run, m0, m1, point, stride in
-          accumulateSums(
-            run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
-        },
-        float64: { run, m0, m1, point, stride in
-          accumulateSums(
-            run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
-        })
+      if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
+        let (m0, m1) = block.missing.float32Pair
+        timeSums(
+          values, points: points, missing: m0, m1, count: f[0], sum: f[1], squares: f[2])
+      } else {
+        forEachTypedRun(
+          block,
+          float32: { run, m0, m1, point, stride in
+            accumulateSums(
+              run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
+          },
+          float64: { run, m0, m1, point, stride in
+            accumulateSums(
+              run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
+          })
+      }
       for p in 0..<f[0].count {
         let n = f[0][p]
         let mean = n > 0 ? f[1][p] / n : 0

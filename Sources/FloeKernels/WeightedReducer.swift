@@ -32,6 +32,7 @@ public struct WeightedSumReducer: Reducer {
 
   public var name: String { mean ? "mean" : "sum" }
   public var fieldsPerPoint: Int { 2 }
+  public var accumulatesInPieces: Bool { true }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
     let rank = block.shape.count

@@ -33,7 +33,7 @@ struct ReduceCommand: DistributedCommand {
   var variable: String
 
   @Option(help: "The statistic: mean sum min max count var std median pNN (e.g. p95).")
-  var op: String
+  var op: String?
 
   @Option(help: "Dimensions to reduce, comma-separated (default: the record dimension).")
   var over: String?
@@ -61,7 +61,13 @@ struct ReduceCommand: DistributedCommand {
   var dtype: String?
 
   @Option(name: .shortAndLong, help: "The file to write.")
-  var output: String
+  var output: String?
+
+  @Flag(
+    help:
+      "Read every unit as the reduction would, compute and write nothing: Floe's own floor for benchmarks (no -o)."
+  )
+  var readOnly = false
 
   @Option(
     help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB (default: 1GiB).",
@@ -72,10 +78,17 @@ struct ReduceCommand: DistributedCommand {
   var overwrite = false
 
   func validate() throws {
+    if output == nil && !readOnly { throw ValidationError("give the output file with -o") }
+    if output != nil && readOnly {
+      throw ValidationError("--read-only writes nothing: leave out -o")
+    }
     guard !variable.split(separator: ",").isEmpty,
       !variable.split(separator: ",", omittingEmptySubsequences: false).contains("")
     else {
       throw ValidationError("--var '\(variable)' names no variable between two commas")
+    }
+    guard let op = op ?? (readOnly ? "mean" : nil) else {
+      throw ValidationError("give the statistic with --op")
     }
     guard Statistic(name: op) != nil else {
       throw ValidationError(
@@ -94,13 +107,14 @@ struct ReduceCommand: DistributedCommand {
 
   func run(world: Communicator) throws {
     var request = ReduceRequest(
-      input: inputs[0], variable: variable, statistic: Statistic(name: op)!,
-      over: over?.split(separator: ",").map(String.init), output: output,
+      input: inputs[0], variable: variable, statistic: Statistic(name: op ?? "mean")!,
+      over: over?.split(separator: ",").map(String.init), output: output ?? "",
       memoryPerRank: memoryPerRank, overwrite: overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       weights: weights,
       grouping: grouping.grouping
     )
+    request.readOnly = readOnly
     request.variables = variable.split(separator: ",").map(String.init)
     request.selections =
       sel.compactMap(Selection.init(sel:)) + isel.compactMap(Selection.init(isel:))

@@ -49,6 +49,10 @@ final class HDF5UnitSource: UnitSource {
   }
 
   var readsFloat32: Bool { setup.readsFloat32 }
+  /// Uncompressed data: a part of a chunk is read alone.
+  var readsPartsCheaply: Bool {
+    datasets.allSatisfy { $0.allSatisfy { $0.dataset.filters.isEmpty } }
+  }
   var decoding: CFDecoding { setup.decoding }
   func decoding(ofBlockAt start: [Int]) -> CFDecoding {
     setup.variableAxes == 1 ? setup.variables[start[0]].decoding : setup.decoding

@@ -32,6 +32,8 @@ public struct ReduceRequest: Sendable {
   public var writeFloat64 = false
   /// A reducer of your own instead of `statistic`'s.
   public var customReducer: (any Reducer)?
+  /// Read every unit and compute nothing, write nothing (`--read-only`): Floe's own floor.
+  public var readOnly = false
 
   /// The CF `cell_methods` words for the result.
   public var cellMethod: String {

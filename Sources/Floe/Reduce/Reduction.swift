@@ -12,6 +12,16 @@ public enum Reduction {
   public static func run(_ request: ReduceRequest, world: Communicator, log: (String) -> Void)
     throws -> RunSummary?
   {
+    if request.readOnly {
+      // The floor: the same plan, units and supersteps as a time mean, without the mean.
+      var plain = request
+      plain.statistic = .mean
+      plain.weights = nil
+      let setup = try plan(plain, world: world, log: log)
+      return try execute(plain, setup: setup, reducer: ReadOnlyPass(), world: world, log: log) {
+        _, _ in DiscardedResult()
+      }
+    }
     if case .percentile(let q) = request.statistic {
       return try Percentiles.run(request, q: q, world: world, log: log)
     }
@@ -83,4 +93,14 @@ public enum Reduction {
 /// Keeps the input open across the run and closes it at a chosen point.
 final class SourceHolder {
   var source: HDF5UnitSource?
+}
+
+/// `--read-only`'s "reducer": every unit is read (and decoded where CF says so), nothing
+/// is computed, nothing is exchanged but empty partials.
+struct ReadOnlyPass: Reducer {
+  var name: String { "read-only" }
+  var fieldsPerPoint: Int { 0 }
+  func accumulate(_ block: Block, into partial: inout Partial) {}
+  func merge(_ right: Partial, into left: inout Partial) {}
+  func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {}
 }

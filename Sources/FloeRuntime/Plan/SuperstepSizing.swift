@@ -1,9 +1,11 @@
-/// How many units each worker takes per superstep so that every buffer fits the budget.
+/// How many units each worker takes per superstep, and the memory that takes.
 ///
-/// A worker reads its whole share of a superstep before reducing it (the BSP read phase), so
-/// the budget bounds the share: reads = share x unit bytes. Partials come on top: the tree
-/// nodes of the worker's own range, those it receives from its subtree in the exchange,
-/// and, on the worker that keeps the results, the finished tiles until they are written.
+/// The budget bounds a superstep's work: a worker's share of data (share x unit bytes) plus
+/// the partials — the tree nodes of its own range, those it receives from its subtree in the
+/// exchange, and, on the worker that keeps the results, the finished tiles until they are
+/// written — fits the budget. So supersteps (the points where work is balanced, and later
+/// checkpointed) come more often under a small budget. The memory a worker holds is less:
+/// it reads and reduces its share one unit at a time through one unit's buffer.
 public struct SuperstepSizing: Sendable, Equatable {
   /// Units a worker takes at most per superstep.
   public let unitsPerWorker: Int
@@ -11,7 +13,7 @@ public struct SuperstepSizing: Sendable, Equatable {
   public let unitBytes: Int
   /// Bytes of one (largest) tile's partial.
   public let partialBytes: Int
-  /// Floe's buffers per rank at that share: the figure checked against the budget.
+  /// Floe's buffers per rank at that share: one unit's values and the partials.
   public let bytesPerRank: Int
   /// Supersteps if every worker runs at the same speed.
   public let supersteps: Int
@@ -44,11 +46,11 @@ public struct SuperstepSizing: Sendable, Equatable {
       if fit(mid) <= budget.bytes { low = mid } else { high = mid - 1 }
     }
     unitsPerWorker = low
-    bytesPerRank = fit(low)
+    bytesPerRank = fit(low) - (low - 1) * unitBytes
     supersteps = (plan.unitCount + low * workers - 1) / (low * workers)
   }
 
-  /// Floe's buffers per rank when each worker takes `share` units per superstep.
+  /// The budget a share of `share` units per worker per superstep needs (its data and partials).
   public static func bytesPerRank(
     plan: ReductionPlan, workers: Int, share: Int, elementSize: Int, fieldsPerPoint: Int
   ) -> Int {

@@ -9,6 +9,9 @@ public protocol UnitSource {
   /// How to decode the block at `start` (several variables read in one pass decode each
   /// their own way); by default `decoding`.
   func decoding(ofBlockAt start: [Int]) -> CFDecoding
+  /// Whether reading part of a unit costs only its bytes (false for compressed chunks,
+  /// which would be decompressed whole for every part). By default true.
+  var readsPartsCheaply: Bool { get }
   /// Dimension names, for messages.
   var dimensionNames: [String] { get }
   /// "'tas' in /path/file.nc", for messages.
@@ -20,6 +23,7 @@ public protocol UnitSource {
 
 extension UnitSource {
   public func decoding(ofBlockAt start: [Int]) -> CFDecoding { decoding }
+  public var readsPartsCheaply: Bool { true }
 }
 
 /// Where results go; used on the keeper only, once all units are merged.

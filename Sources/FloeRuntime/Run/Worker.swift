@@ -12,11 +12,16 @@ public final class Worker {
   let workers: Int
   let rankOfWorker: (Int) -> Int
   let transport: any Transport
-  /// Buffer for one superstep's reads, sized by the budget, reused.
+  /// Buffer for one unit's values, reused for every unit.
   private var buffer: UnsafeMutableRawBufferPointer
   private let elementSize: Int
   /// On the keeper (worker 0): every node merged so far.
   private(set) var kept: NodeSet
+  /// Where units are read and reduced in pieces, the dimension cut and the indices per piece.
+  let pieces: (dimension: Int, length: Int)?
+
+  /// A piece's smallest target size.
+  static let pieceBytes = 1 << 20
 
   public init(
     plan: ReductionPlan, sizing: SuperstepSizing, reducer: any Reducer, source: any UnitSource,
@@ -31,8 +36,28 @@ public final class Worker {
     self.rankOfWorker = rankOfWorker
     self.transport = transport
     elementSize = source.readsFloat32 ? 4 : 8
-    buffer = .allocate(byteCount: sizing.unitsPerWorker * sizing.unitBytes, alignment: 64)
+    buffer = .allocate(byteCount: sizing.unitBytes, alignment: 64)
     kept = NodeSet(tree: tree)
+    pieces = Self.pieces(plan: plan, reducer: reducer, source: source, elementSize: elementSize)
+  }
+
+  /// Units stream through the cache in pieces along their first dimension of more than one
+  /// index when the reducer folds pieces exactly as whole blocks, reading a part costs only
+  /// its bytes, and a kept dimension comes later (so no run of the block crosses pieces).
+  public static func pieces(
+    plan: ReductionPlan, reducer: any Reducer, source: any UnitSource, elementSize: Int
+  ) -> (dimension: Int, length: Int)? {
+    guard reducer.accumulatesInPieces, source.readsPartsCheaply,
+      let d = plan.unitExtent.firstIndex(where: { $0 > 1 }), plan.reduced[d],
+      plan.reduced[(d + 1)...].contains(false)
+    else { return nil }
+    let stepBytes = plan.unitExtent[(d + 1)...].reduce(elementSize, *)
+    // Each piece folds into the whole partial: only pieces eight times its size keep that
+    // traffic small next to the data (a time mean of a whole 0.5-degree field per chunk
+    // has partials a sixth of its unit, and is read whole).
+    let partialBytes = plan.maxTilePoints * reducer.fieldsPerPoint * 8
+    let length = Swift.max(1, Swift.max(pieceBytes, 8 * partialBytes) / stepBytes)
+    return length < plan.unitExtent[d] ? (d, length) : nil
   }
 
   deinit { buffer.deallocate() }
@@ -63,56 +88,68 @@ public final class Worker {
     return report
   }
 
-  /// Reads every unit of the range into the buffer, then reduces each.
+  /// Reads and reduces the range's units one after the other through one reused buffer:
+  /// the buffer stays mapped (and, for small units, cached) from unit to unit.
   private func reduce(_ range: Range<Int>, into nodes: inout NodeSet, report: inout WorkerReport)
     throws(UnitError)
   {
-    var offsets: [Int] = []
-    var offset = 0
-    let readStart = ProcessStats.now()
     for u in range {
       let (start, count) = plan.block(ofUnit: u)
-      let bytes = count.reduce(elementSize, *)
-      offsets.append(offset)
-      do {
-        try source.read(
-          start: start, count: count,
-          into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + bytes)]))
-      } catch {
-        throw unitError(u, "reading", error)
+      var partial: Partial?
+      // The whole unit at once, or piece by piece along `pieces.dimension`.
+      let (d, length) = pieces ?? (0, count[0])
+      var first = 0
+      while first < count[d] {
+        var pieceStart = start
+        pieceStart[d] += first
+        var pieceCount = count
+        pieceCount[d] = Swift.min(length, count[d] - first)
+        let block = try read(unit: u, start: pieceStart, count: pieceCount, report: &report)
+        let computeStart = ProcessStats.now()
+        if partial == nil { partial = reducer.makePartial(points: block.points) }
+        reducer.accumulate(block, into: &partial!)
+        report.computeSeconds += ProcessStats.now() - computeStart
+        first += pieceCount[d]
       }
-      offset += bytes
-      report.bytesRead += bytes
-    }
-    let computeStart = ProcessStats.now()
-    report.readSeconds = computeStart - readStart
-    for (i, u) in range.enumerated() {
-      let (start, count) = plan.block(ofUnit: u)
-      let decoding = source.decoding(ofBlockAt: start)
-      let n = count.reduce(1, *)
-      let base = buffer.baseAddress! + offsets[i]
-      let values: Block.Values
-      if source.readsFloat32 {
-        let typed = UnsafeMutableBufferPointer(
-          start: base.assumingMemoryBound(to: Float.self), count: n)
-        if decoding.needsPass { decoding.decode(typed) }
-        values = .float32(UnsafeBufferPointer(typed))
-      } else {
-        let typed = UnsafeMutableBufferPointer(
-          start: base.assumingMemoryBound(to: Double.self), count: n)
-        if decoding.needsPass { decoding.decode(typed) }
-        values = .float64(UnsafeBufferPointer(typed))
-      }
-      let block = Block(
-        values: values, shape: count, start: start, reduced: plan.reduced,
-        missing: decoding.kernelMissing)
-      var partial = reducer.makePartial(points: block.points)
-      reducer.accumulate(block, into: &partial)
+      let computeStart = ProcessStats.now()
       let (tile, local) = plan.locate(unit: u)
-      nodes.insert(TreeNode(tile: tile, level: 0, index: local), partial, reducer: reducer)
+      nodes.insert(TreeNode(tile: tile, level: 0, index: local), partial.take()!, reducer: reducer)
       report.units += 1
+      report.computeSeconds += ProcessStats.now() - computeStart
     }
-    report.computeSeconds = ProcessStats.now() - computeStart
+  }
+
+  /// Reads a block of unit `u` into the buffer and decodes it as CF says.
+  private func read(unit u: Int, start: [Int], count: [Int], report: inout WorkerReport)
+    throws(UnitError) -> Block
+  {
+    let n = count.reduce(1, *)
+    let readStart = ProcessStats.now()
+    do {
+      try source.read(
+        start: start, count: count,
+        into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(n * elementSize)]))
+    } catch {
+      throw unitError(u, "reading", error)
+    }
+    let decodeStart = ProcessStats.now()
+    report.readSeconds += decodeStart - readStart
+    report.bytesRead += n * elementSize
+    let decoding = source.decoding(ofBlockAt: start)
+    let values: Block.Values
+    if source.readsFloat32 {
+      let typed = buffer.bindMemory(to: Float.self).prefix(n)
+      if decoding.needsPass { decoding.decode(UnsafeMutableBufferPointer(rebasing: typed)) }
+      values = .float32(UnsafeBufferPointer(rebasing: typed))
+    } else {
+      let typed = buffer.bindMemory(to: Double.self).prefix(n)
+      if decoding.needsPass { decoding.decode(UnsafeMutableBufferPointer(rebasing: typed)) }
+      values = .float64(UnsafeBufferPointer(rebasing: typed))
+    }
+    report.computeSeconds += ProcessStats.now() - decodeStart
+    return Block(
+      values: values, shape: count, start: start, reduced: plan.reduced,
+      missing: decoding.kernelMissing)
   }
 
   /// Binomial-tree exchange over workers in order: in round k, worker i with bit k set sends

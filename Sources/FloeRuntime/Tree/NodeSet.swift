@@ -14,18 +14,19 @@ public struct NodeSet: Sendable {
   public var byteCount: Int { nodes.values.reduce(0) { $0 + $1.byteCount } }
 
   /// Adds the partial of `node`, combining with siblings already here.
-  public mutating func insert(_ node: TreeNode, _ partial: Partial, reducer: any Reducer) {
+  /// Takes `partial` over: merging into it does not copy it.
+  public mutating func insert(_ node: TreeNode, _ partial: consuming Partial, reducer: any Reducer)
+  {
     var (level, index) = tree.normalize(level: node.level, index: node.index)
     var value = partial
     while true {
       let sibling = TreeNode(tile: node.tile, level: level, index: index ^ 1)
-      guard let other = nodes.removeValue(forKey: sibling) else { break }
+      guard var other = nodes.removeValue(forKey: sibling) else { break }
       if index % 2 == 0 {
         reducer.merge(other, into: &value)
       } else {
-        var left = other
-        reducer.merge(value, into: &left)
-        value = left
+        reducer.merge(value, into: &other)
+        value = other
       }
       (level, index) = tree.normalize(level: level + 1, index: index / 2)
     }

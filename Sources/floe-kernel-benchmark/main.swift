@@ -1,0 +1,84 @@
+// The accumulate loops on data in memory, in elements per second and GB/s, next to the
+// memory bandwidth of the same machine (a plain sum of the same floats, and memcpy). Run
+// in release:
+//   swift run -c release floe-kernel-benchmark
+// One time-mean unit of the 6 GB benchmark file: 24 steps x 361 x 720 float32, 1% missing.
+import FloeKernels
+import FloeRuntime
+import Foundation
+
+let steps = 24
+let points = 361 * 720
+let count = steps * points
+let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+defer { values.deallocate() }
+var seed: UInt64 = 1
+for i in 0..<count {
+  seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+  values[i] =
+    seed >> 60 == 0 && seed & 0xF0 == 0 ? 1e20 : 250 + Float(seed >> 40) / Float(1 << 24) * 60
+}
+let bytes = Double(count * 4)
+
+/// Best of `repeats` timings of `body`, in seconds.
+func best(_ repeats: Int = 9, _ body: () -> Void) -> Double {
+  var fastest = Double.infinity
+  for _ in 0..<repeats {
+    let start = ProcessStats.now()
+    body()
+    fastest = min(fastest, ProcessStats.now() - start)
+  }
+  return fastest
+}
+
+func report(_ name: String, _ seconds: Double) {
+  let pad = { (s: String, n: Int) in s + String(repeating: " ", count: max(0, n - s.count)) }
+  print(
+    pad(name, 40) + pad(Format.decimal(Double(count) / seconds / 1e9, 2) + " G elements/s", 20)
+      + Format.decimal(bytes / seconds / 1e9, 2) + " GB/s")
+}
+
+print("\(steps) x 361 x 720 float32 (\(MemorySize.format(count * 4))) per call, best of 9")
+// The floor: reading the same bytes from memory, and copying them.
+var sink: Float = 0
+report(
+  "memory: sum of the floats",
+  best {
+    var s = SIMD8<Float>()
+    let raw = UnsafeRawPointer(values.baseAddress!)
+    for i in stride(from: 0, to: count - 7, by: 8) {
+      s += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+    }
+    sink += s.sum()
+  })
+let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+defer { copy.deallocate() }
+report("memory: memcpy", best { _ = copy.initialize(from: values) })
+
+let block = Block(
+  values: .float32(UnsafeBufferPointer(values)), shape: [steps, 361, 720], start: [0, 0, 0],
+  reduced: [true, false, false], missing: MissingValues([1e20]))
+let field = Block(
+  values: .float32(UnsafeBufferPointer(values)), shape: [steps, 361, 720], start: [0, 0, 0],
+  reduced: [false, true, true], missing: MissingValues([1e20]))
+let cases: [(String, any Reducer, Block)] = [
+  ("time mean (count, sum)", Statistic.mean.reducer, block),
+  ("time min", Statistic.min.reducer, block),
+  ("time std (count, sum, squares)", Statistic.standardDeviation.reducer, block),
+  (
+    "field mean, cos-lat weights",
+    WeightedSumReducer(
+      weights: (0..<361).map { cos((-90 + 0.5 * Double($0)) * .pi / 180) }, axis: 1, mean: true),
+    field
+  ),
+]
+for (name, reducer, block) in cases {
+  report(
+    name,
+    best {
+      var partial = reducer.makePartial(points: block.points)
+      reducer.accumulate(block, into: &partial)
+      sink += Float(partial.storage[partial.storage.count / 2])
+    })
+}
+if sink == 42 { print(sink) }  // keeps the work from being optimized away
