@@ -20,7 +20,7 @@ setup() {
   $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     cdo nco python3-venv python3-dev build-essential pkg-config \
-    libhdf5-openmpi-dev libopenmpi-dev openmpi-bin libnetcdf-dev
+    libhdf5-openmpi-dev libopenmpi-dev openmpi-bin
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --upgrade pip wheel setuptools
   "$venv/bin/pip" install -q numpy cython pkgconfig

@@ -115,7 +115,10 @@ struct FloeCommand: ParsableCommand {
         mpirun -np 4 floe reduce tas.nc --var tas --op mean --over time -o tas_mean.nc
       """,
     version: FloeVersion.description,
-    subcommands: [InfoCommand.self, GenCommand.self, ReduceCommand.self, AnomalyCommand.self]
+    subcommands: [
+      InfoCommand.self, GenCommand.self, ReduceCommand.self, AnomalyCommand.self,
+      ScalingCommand.self,
+    ]
       + cdoStyleCommands
   )
 }
