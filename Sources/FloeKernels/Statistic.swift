@@ -233,7 +233,7 @@ public struct SumReducer: Reducer {
     partial.withFields { f in
       if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
         let (m0, m1) = block.missing.float32Pair
-        timeSums(
+        fastTimeSums(
           values, points: points, missing: m0, m1, count: f[0], sum: withSum ? f[1] : nil,
           squares: nil)
         return
@@ -348,7 +348,7 @@ public struct MomentsReducer: Reducer {
       // Within one unit: count, sum and sum of squares, then mean and M2 per point.
       if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
         let (m0, m1) = block.missing.float32Pair
-        timeSums(
+        fastTimeSums(
           values, points: points, missing: m0, m1, count: f[0], sum: f[1], squares: f[2])
       } else {
         forEachTypedRun(

@@ -1,3 +1,31 @@
+import CFloeKernels
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Whether the AVX2 loop runs here (asked once); FLOE_PORTABLE_KERNELS=1 turns it off, to
+/// compare the two.
+let timeSumsHaveAVX2 = floe_kernels_have_avx2() && getenv("FLOE_PORTABLE_KERNELS") == nil
+
+/// `timeSums`, with AVX2 where the processor has it: the same operations in the same
+/// order per point, so the same bits, two to three times faster.
+func fastTimeSums(
+  _ values: UnsafeBufferPointer<Float>, points: Int, missing m0: Float, _ m1: Float,
+  count: UnsafeMutableBufferPointer<Double>, sum: UnsafeMutableBufferPointer<Double>?,
+  squares: UnsafeMutableBufferPointer<Double>?
+) {
+  guard timeSumsHaveAVX2, points > 0, let base = values.baseAddress else {
+    return timeSums(
+      values, points: points, missing: m0, m1, count: count, sum: sum, squares: squares)
+  }
+  floe_time_sums_avx2(
+    base, values.count / points, points, m0, m1, count.baseAddress, sum?.baseAddress,
+    squares?.baseAddress)
+}
+
 /// The time mean's (and standard deviation's) inner loop over float32 data laid out as
 /// [steps][points]: counts, sums and optionally sums of squares of the valid values of each
 /// point, continuing the totals in `count`, `sum` and `squares`.

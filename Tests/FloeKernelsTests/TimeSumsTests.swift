@@ -1,0 +1,71 @@
+import CFloeKernels
+import XCTest
+
+@testable import FloeKernels
+
+/// The AVX2 loop and the portable Swift loop give the same bits, and both are a plain
+/// per-point loop's.
+final class TimeSumsTests: XCTestCase {
+  func testAVX2AndPortableLoopsAgreeBitForBitWithAPlainLoop() throws {
+    let steps = 13
+    let points = 3 * 1024 + 37  // several blocks, and points that are not a multiple of 8
+    var state: UInt64 = 9
+    func random() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) / Double(1 << 53)
+    }
+    let values: [Float] = (0..<(steps * points)).map { _ in
+      let u = random()
+      return u < 0.03 ? .nan : u < 0.06 ? 1e20 : u < 0.08 ? -999 : Float(200 + 100 * random())
+    }
+    // Totals to continue from, as a second piece of a unit would.
+    let start = (0..<points).map { _ in (Double(Int(random() * 5)), 1000 * random(), 1e5 * random())
+    }
+    // The plain loop.
+    var plain = start
+    for p in 0..<points {
+      for t in 0..<steps {
+        let v = values[t * points + p]
+        guard v == v, v != 1e20, v != -999 else { continue }
+        plain[p].0 += 1
+        plain[p].1 += Double(v)
+        plain[p].2 += Double(v) * Double(v)
+      }
+    }
+    for withSquares in [false, true] {
+      var results: [[UInt64]] = []
+      for avx2 in [false, true] {
+        if avx2 && !floe_kernels_have_avx2() { continue }
+        var count = start.map(\.0)
+        var sum = start.map(\.1)
+        var squares = start.map(\.2)
+        values.withUnsafeBufferPointer { v in
+          count.withUnsafeMutableBufferPointer { c in
+            sum.withUnsafeMutableBufferPointer { s in
+              squares.withUnsafeMutableBufferPointer { q in
+                if avx2 {
+                  floe_time_sums_avx2(
+                    v.baseAddress, steps, points, 1e20, -999, c.baseAddress, s.baseAddress,
+                    withSquares ? q.baseAddress : nil)
+                } else {
+                  timeSums(
+                    v, points: points, missing: 1e20, -999, count: c, sum: s,
+                    squares: withSquares ? q : nil)
+                }
+              }
+            }
+          }
+        }
+        XCTAssertEqual(count, plain.map(\.0), "counts, avx2 \(avx2)")
+        XCTAssertEqual(sum.map(\.bitPattern), plain.map(\.1.bitPattern), "sums, avx2 \(avx2)")
+        if withSquares {
+          XCTAssertEqual(squares.map(\.bitPattern), plain.map(\.2.bitPattern), "squares")
+        } else {
+          XCTAssertEqual(squares, start.map(\.2), "squares untouched")
+        }
+        results.append(sum.map(\.bitPattern))
+      }
+      XCTAssertTrue(floe_kernels_have_avx2() ? results.count == 2 : results.count == 1)
+    }
+  }
+}
