@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -30,5 +32,24 @@ public enum ProcessStats {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+  }
+
+  /// Seconds since this process started (exec), to 10 ms: the kernel's start time of the
+  /// process against the time since boot. nil where /proc is not there.
+  public static var secondsSinceStart: Double? {
+    #if os(Linux)
+      guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { return nil }
+      // Fields after the command name; the start time is field 22 of the whole line.
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+      var t = timespec()
+      clock_gettime(CLOCK_BOOTTIME, &t)
+      let sinceBoot = Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+      return sinceBoot - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    #else
+      return nil
+    #endif
   }
 }

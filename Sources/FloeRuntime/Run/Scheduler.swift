@@ -38,6 +38,7 @@ public final class Scheduler {
       totals[w].waitSeconds += r.waitSeconds
       totals[w].peakRSSBytes = max(totals[w].peakRSSBytes, r.peakRSSBytes)
       totals[w].cpuSeconds = max(totals[w].cpuSeconds, r.cpuSeconds)
+      if totals[w].startupSeconds == 0 { totals[w].startupSeconds = r.startupSeconds }
       let busy = r.readSeconds + r.computeSeconds
       if r.units > 0 && busy > 0 { speeds[w] = Double(r.units) / busy }
     }
@@ -86,6 +87,7 @@ public struct RunSummary: Sendable {
       floe: per worker (min / median / max): read \(spread({ $0.readSeconds }, seconds)) s, \
       compute \(spread({ $0.computeSeconds }, seconds)) s, exchange \(spread({ $0.exchangeSeconds }, seconds)) s, \
       wait \(spread({ $0.waitSeconds }, seconds)) s, peak RSS \(spread({ Double($0.peakRSSBytes) }, { MemorySize.format(Int($0)) }))
+      floe: start-up per worker (process start to first unit read): \(spread({ $0.startupSeconds }, seconds)) s
       floe: rank 0 (scheduler): \(seconds(schedulerCPUSeconds)) s CPU in \(seconds(wallSeconds)) s wall
       """
   }

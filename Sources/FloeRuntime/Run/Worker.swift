@@ -17,6 +17,8 @@ public final class Worker {
   private let elementSize: Int
   /// On the keeper (worker 0): every node merged so far.
   private(set) var kept: NodeSet
+  /// Whether this worker has read anything yet (for its start-up time).
+  private var hasRead = false
   /// Where units are read and reduced in pieces, the dimension cut and the indices per piece.
   let pieces: (dimension: Int, length: Int)?
 
@@ -124,6 +126,10 @@ public final class Worker {
     throws(UnitError) -> Block
   {
     let n = count.reduce(1, *)
+    if !hasRead {
+      hasRead = true
+      report.startupSeconds = ProcessStats.secondsSinceStart ?? 0
+    }
     let readStart = ProcessStats.now()
     do {
       try source.read(

@@ -10,6 +10,8 @@ public struct WorkerReport: Equatable, Sendable {
   /// Peak resident memory of the process so far.
   public var peakRSSBytes = 0
   public var cpuSeconds = 0.0
+  /// Seconds from the process's start to its first unit read (0: not in this superstep).
+  public var startupSeconds = 0.0
   /// nil: all went well.
   public var error: String?
 
@@ -17,13 +19,13 @@ public struct WorkerReport: Equatable, Sendable {
 
   /// Bytes on the wire; longer error texts are cut to fit.
   public static let wireSize = 4096
-  static let numbers = 9
+  static let numbers = 10
 
   public var wire: [UInt8] {
     var out = [UInt8](repeating: 0, count: Self.wireSize)
     let values: [Double] = [
       error == nil ? 0 : 1, Double(units), Double(bytesRead), readSeconds, computeSeconds,
-      exchangeSeconds, waitSeconds, Double(peakRSSBytes), cpuSeconds,
+      exchangeSeconds, waitSeconds, Double(peakRSSBytes), cpuSeconds, startupSeconds,
     ]
     values.withUnsafeBytes { raw in for i in 0..<raw.count { out[i] = raw[i] } }
     let text = Array((error ?? "").utf8.prefix(Self.wireSize - Self.numbers * 8 - 8))
@@ -50,6 +52,7 @@ public struct WorkerReport: Equatable, Sendable {
     waitSeconds = values[6]
     peakRSSBytes = Int(values[7])
     cpuSeconds = values[8]
+    startupSeconds = values[9]
     error =
       values[0] != 0 ? String(decoding: bytes[start..<(start + Int(length))], as: UTF8.self) : nil
   }
