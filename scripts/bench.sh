@@ -65,7 +65,7 @@ measure() {
   local rss_file="$out/rss" start end
   rm -f "$out"/*.nc
   start=$(date +%s.%N)
-  if ! /usr/bin/time -f %M -o "$rss_file" "$@" > "$out/stdout" 2> "$out/stderr"; then
+  if ! /usr/bin/time -f %M -o "$rss_file" "$@" < /dev/null > "$out/stdout" 2> "$out/stderr"; then
     echo "bench.sh: failed: $*" >&2
     tail -5 "$out/stderr" >&2
     echo "nan 0"
