@@ -87,6 +87,35 @@ public struct WeightedSumReducer: Reducer {
         }
       }
       switch block.values {
+      case .float32(let v) where innerStride == 0:
+        // Each row goes to one output point (a field mean): sum the row in SIMD lanes and
+        // add it once. Other rounding than the element loop, the same for any rank count.
+        let (m0, m1) = block.missing.float32Pair
+        var index = [Int](repeating: 0, count: rank)
+        var offset = 0
+        weights.withUnsafeBufferPointer { w in
+          while offset < v.count {
+            var base = 0
+            var weightBase = weightOrigin
+            for d in 0..<last {
+              base += index[d] * pointStride[d]
+              weightBase += index[d] * weightStride[d]
+            }
+            let (weightTotal, total) = weightedRowSums(
+              v.baseAddress! + offset, rowLength, m0, m1, weights: w.baseAddress! + weightBase,
+              step: weightStep)
+            weightSum[base] += weightTotal
+            weighted[base] += total
+            offset += rowLength
+            var d = last - 1
+            while d >= 0 {
+              index[d] += 1
+              if index[d] < block.shape[d] { break }
+              index[d] = 0
+              d -= 1
+            }
+          }
+        }
       case .float32(let v): fold(v)
       case .float64(let v): fold(v)
       }
@@ -102,4 +131,43 @@ public struct WeightedSumReducer: Reducer {
       output[p] = w > 0 ? (mean ? partial.storage[n + p] / w : partial.storage[n + p]) : .nan
     }
   }
+}
+
+/// The weights of a row's valid values and their weighted sum, four lanes at a time. The
+/// weights run along the row (`step` 1) or are one for the whole row (`step` 0).
+@inline(__always)
+func weightedRowSums(
+  _ x: UnsafePointer<Float>, _ n: Int, _ m0: Float, _ m1: Float, weights: UnsafePointer<Double>,
+  step: Int
+) -> (Double, Double) {
+  var weightLanes = SIMD4<Double>()
+  var sumLanes = SIMD4<Double>()
+  // Compared in float64: widening a float32 is exact, NaN stays NaN.
+  let missing0 = SIMD4<Double>(repeating: Double(m0))
+  let missing1 = SIMD4<Double>(repeating: Double(m1))
+  let zero = SIMD4<Double>()
+  let rowWeight = SIMD4<Double>(repeating: weights[0])
+  var i = 0
+  while i + 4 <= n {
+    let v = SIMD4<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Float>.self))
+    let ok = (v .== v) .& (v .!= missing0) .& (v .!= missing1)
+    let w =
+      step == 0 ? rowWeight : UnsafeRawPointer(weights + i).loadUnaligned(as: SIMD4<Double>.self)
+    let kept = zero.replacing(with: w, where: ok)
+    weightLanes += kept
+    sumLanes += kept * zero.replacing(with: v, where: ok)
+    i += 4
+  }
+  var weightTotal = weightLanes.sum()
+  var total = sumLanes.sum()
+  while i < n {
+    let v = x[i]
+    if v == v && v != m0 && v != m1 {
+      let w = weights[step * i]
+      weightTotal += w
+      total += w * Double(v)
+    }
+    i += 1
+  }
+  return (weightTotal, total)
 }

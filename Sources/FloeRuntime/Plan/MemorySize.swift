@@ -26,7 +26,8 @@ public struct MemorySize: Sendable, Equatable, CustomStringConvertible {
   /// Binary units with one decimal: "1.5 GiB".
   public var description: String { MemorySize.format(bytes) }
 
-  public static func format(_ n: Int) -> String {
+  /// `roundingUp`: never less than `n` (for "give at least ...").
+  public static func format(_ n: Int, roundingUp: Bool = false) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]
     var value = Double(n)
     var unit = 0
@@ -35,7 +36,7 @@ public struct MemorySize: Sendable, Equatable, CustomStringConvertible {
       unit += 1
     }
     if unit == 0 { return "\(n) B" }
-    let tenths = Int((value * 10).rounded())
+    let tenths = Int((value * 10).rounded(roundingUp ? .up : .toNearestOrAwayFromZero))
     return "\(tenths / 10).\(tenths % 10) \(units[unit])"
   }
 }

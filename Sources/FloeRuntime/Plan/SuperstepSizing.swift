@@ -34,9 +34,9 @@ public struct SuperstepSizing: Sendable, Equatable {
       throw PlanError(
         "--memory-per-rank \(budget) cannot hold one unit: a unit of "
           + plan.unitExtent.map(String.init).joined(separator: " x ")
-          + " needs \(MemorySize.format(needed)) per rank (\(MemorySize.format(plan.maxUnitElements * elementSize)) of data"
+          + " needs \(MemorySize.format(needed, roundingUp: true)) per rank (\(MemorySize.format(plan.maxUnitElements * elementSize)) of data"
           + " and \(MemorySize.format(needed - plan.maxUnitElements * elementSize)) of partial results); "
-          + "give at least --memory-per-rank \(MemorySize.format(needed))")
+          + "give at least --memory-per-rank \(MemorySize.format(needed, roundingUp: true))")
     }
     // The largest share that fits, up to an even split of all units.
     var low = 1
