@@ -28,9 +28,10 @@ public struct GroupedReducer: Reducer {
 
   public func makePartial(points: Int) -> Partial {
     let fresh = base.makePartial(points: points).storage
-    return Partial(
-      points: points, fields: fieldsPerPoint,
-      storage: Array((0..<groupCount).map { _ in fresh }.joined()))
+    var storage: [Double] = []
+    storage.reserveCapacity(fresh.count * groupCount)
+    for _ in 0..<groupCount { storage.append(contentsOf: fresh) }
+    return Partial(points: points, fields: fieldsPerPoint, storage: storage)
   }
 
   func slotRange(_ g: Int, points: Int) -> Range<Int> {
@@ -62,18 +63,28 @@ public struct GroupedReducer: Reducer {
       }
       let run = Block(
         values: values, shape: shape, start: start, reduced: block.reduced, missing: block.missing)
-      var fresh = base.makePartial(points: partial.points)
-      base.accumulate(run, into: &fresh)
       let range = slotRange(group, points: partial.points)
       var slot = Partial(
         points: partial.points, fields: base.fieldsPerPoint, storage: Array(partial.storage[range]))
-      base.merge(fresh, into: &slot)
+      if base.accumulatesInPieces {
+        // The base folds in order from what the slot holds: no fresh partial per run.
+        base.accumulate(run, into: &slot)
+      } else {
+        var fresh = base.makePartial(points: partial.points)
+        base.accumulate(run, into: &fresh)
+        base.merge(fresh, into: &slot)
+      }
       partial.storage.replaceSubrange(range, with: slot.storage)
       first = end
     }
   }
 
   public func merge(_ right: Partial, into left: inout Partial) {
+    // Sums merge by adding, slot by slot alike: add the whole partial at once.
+    if base is SumReducer || base is WeightedSumReducer {
+      left.add(right)
+      return
+    }
     for g in 0..<groupCount {
       let range = slotRange(g, points: left.points)
       var slot = Partial(
