@@ -2,6 +2,7 @@
 # Floe against the read floor and the peers, side by side in one run.
 #
 #   scripts/bench.sh [--quick] [--runs N] [--ranks "2 3"] [--data DIR] [--ops "mean std ..."]
+#                    [--peers REGEX]   # only the peers whose name matches (default: all)
 #
 # Makes the dataset with `floe gen` if missing (6.2 GB: 6000 x 361 x 720 float32 in
 # 24 x 361 x 720 chunks; --quick: 13 MB), warms the page cache, then times each command
@@ -21,6 +22,7 @@ runs=""
 ranks="2 3"
 data="${FLOE_BENCH_DATA:-$root/.bench-data}"
 ops="mean std fldmean ymonmean p95"
+peers="."
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -28,7 +30,8 @@ while [ $# -gt 0 ]; do
     --ranks) ranks="$2"; shift ;;
     --data) data="$2"; shift ;;
     --ops) ops="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --peers) peers="$2"; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -119,6 +122,7 @@ for op in $ops; do
   done
   while IFS=$'\t' read -r who command; do
     [ -n "$who" ] || continue
+    [[ "$who" =~ $peers ]] || continue
     time_command "$op" "$who" bash -c "$command"
   done < <(scripts/bench-peers.sh list "$op" "$input" "$out")
 done
