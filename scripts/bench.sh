@@ -138,7 +138,8 @@ table=$(awk -F'\t' -v bytes="$bytes" '
     print "| operation | who | median wall (s) | x cat | x fastest peer | peak RSS (MiB) |"
     print "|---|---|---|---|---|---|"
     for (i = 1; i <= NR; i++) {
-      peer = ($1 != "floor" && (op[i] in best) && wall[i] != "nan") ? sprintf("%.2f", wall[i] / best[op[i]]) : "-"
+      if (wall[i] == "nan") { printf "| %s | %s | failed | - | - | - |\n", op[i], who[i]; continue }
+      peer = (op[i] != "floor" && (op[i] in best)) ? sprintf("%.2f", wall[i] / best[op[i]]) : "-"
       printf "| %s | %s | %.3f | %.2f | %s | %d |\n", op[i], who[i], wall[i], wall[i] / floor, peer, rss[i] / 1024
     }
   }' "$results")
