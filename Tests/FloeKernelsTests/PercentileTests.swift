@@ -21,6 +21,41 @@ final class PercentileTests: XCTestCase {
     XCTAssertTrue(p([], 50).isNaN)
   }
 
+  /// Selection finds the same order statistics as sorting: the same bits, on series with
+  /// many repeats, NaNs, sorted and reversed runs, and every size up to 300.
+  func testSelectionGivesTheSortedSeriesBits() {
+    var state: UInt64 = 3
+    func random() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) / Double(1 << 53)
+    }
+    for n in 1...300 {
+      let kind = n % 4
+      var series: [Double] = (0..<n).map { i in
+        switch kind {
+        case 0: return (random() * 5).rounded()  // many repeats
+        case 1: return Double(i)  // sorted
+        case 2: return Double(n - i)  // reversed
+        default: return random() < 0.1 ? .nan : random() * 100
+        }
+      }
+      for q in [0, 5, 25, 50, 90, 95, 99.9, 100] {
+        let valid = series.filter { !$0.isNaN }.sorted()
+        var want = Double.nan
+        if !valid.isEmpty {
+          let h = Double(valid.count - 1) * q / 100
+          let low = Int(h.rounded(.down))
+          let high = min(low + 1, valid.count - 1)
+          want = valid[low] + (h - Double(low)) * (valid[high] - valid[low])
+        }
+        var copy = series
+        let got = Percentile.of(&copy, q: q)
+        XCTAssertEqual(got.bitPattern, want.bitPattern, "n \(n) q \(q)")
+      }
+      series.removeAll()
+    }
+  }
+
   func testOperationNames() {
     XCTAssertEqual(Statistic(name: "median"), .percentile(50))
     XCTAssertEqual(Statistic(name: "p95"), .percentile(95))

@@ -151,17 +151,44 @@ public enum Percentiles {
           if points > 0 {
             // Group by group (one group when not grouped), each point's valid values in time order.
             var result = [Double](repeating: .nan, count: groupCount * points)
+            // Series of a block of points at a time, copied point-major first: reading the
+            // time-major exchange buffer along rows instead of with a stride of `points`.
+            let width = 64
+            var block = [Double](repeating: 0, count: width * steps)
             var values = [Double](repeating: 0, count: steps)
+            // The time steps of each group (nil: not grouped, every step).
+            var members: [[Int]?] = []
             for g in 0..<groupCount {
-              let members = groups.map { spec in (0..<steps).filter { spec.index[$0] == g } }
-              for p in 0..<points {
-                values.removeAll(keepingCapacity: true)
-                if let members {
-                  for t in members { values.append(series[t * points + p]) }
-                } else {
-                  for t in 0..<steps { values.append(series[t * points + p]) }
+              if let spec = groups {
+                let steps: [Int] = (0..<steps).filter { Int(spec.index[$0]) == g }
+                members.append(steps)
+              } else {
+                members.append(nil)
+              }
+            }
+            for first in stride(from: 0, to: points, by: width) {
+              let count = min(width, points - first)
+              series.withUnsafeBufferPointer { from in
+                block.withUnsafeMutableBufferPointer { to in
+                  for t in 0..<steps {
+                    let row: Int = t * points + first
+                    for j in 0..<count { to[j * steps + t] = from[row + j] }
+                  }
                 }
-                result[g * points + p] = Percentile.of(&values, q: q)
+              }
+              for j in 0..<count {
+                for g in 0..<groupCount {
+                  values.removeAll(keepingCapacity: true)
+                  if let chosen = members[g] {
+                    let from: Int = j * steps
+                    for t in chosen { values.append(block[from + t]) }
+                  } else {
+                    let from: Int = j * steps
+                    values.append(contentsOf: block[from..<(from + steps)])
+                  }
+                  let at: Int = g * points + first + j
+                  result[at] = Percentile.of(&values, q: q)
+                }
               }
             }
             report.computeSeconds += ProcessStats.now() - computeStart
