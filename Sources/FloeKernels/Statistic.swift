@@ -306,6 +306,12 @@ public struct ExtremeReducer: Reducer {
           count[p] += ok ? 1 : 0
         }
       }
+      if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
+        let (m0, m1) = block.missing.float32Pair
+        timeExtremes(
+          values, points: points, missing: m0, m1, largest: largest, count: count, best: best)
+        return
+      }
       forEachTypedRun(block, float32: fold, float64: fold)
     }
   }

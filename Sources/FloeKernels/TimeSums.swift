@@ -110,3 +110,62 @@ func timeSums(
     first += length
   }
 }
+
+/// The time min / max loop over float32 data laid out as [steps][points]: counts and the
+/// smallest (or largest) valid value of each point, continuing `count` and `best`. Blocks of
+/// points keep their running values in L1 (Int32 counts, float32 extremes: the extreme of
+/// float32 values is one of them, so float32 holds it exactly).
+@inlinable
+func timeExtremes(
+  _ values: UnsafeBufferPointer<Float>, points: Int, missing m0: Float, _ m1: Float,
+  largest: Bool, count: UnsafeMutableBufferPointer<Double>, best: UnsafeMutableBufferPointer<Double>
+) {
+  guard points > 0, let base = values.baseAddress else { return }
+  let steps = values.count / points
+  let width = 3072  // 4 + 4 bytes per point: 24 KiB
+  let counts = UnsafeMutablePointer<SIMD4<Int32>>.allocate(capacity: width / 4)
+  let bests = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: width / 4)
+  defer {
+    counts.deallocate()
+    bests.deallocate()
+  }
+  let missing0 = SIMD4<Float>(repeating: m0)
+  let missing1 = SIMD4<Float>(repeating: m1)
+  var first = 0
+  while first < points {
+    let length = Swift.min(width, points - first)
+    let vectors = length / 4
+    for k in 0..<vectors {
+      let p = first + 4 * k
+      counts[k] = SIMD4(
+        Int32(count[p]), Int32(count[p + 1]), Int32(count[p + 2]), Int32(count[p + 3]))
+      bests[k] = SIMD4(Float(best[p]), Float(best[p + 1]), Float(best[p + 2]), Float(best[p + 3]))
+    }
+    for t in 0..<steps {
+      let row = UnsafeRawPointer(base + t * points + first)
+      for k in 0..<vectors {
+        let v = row.loadUnaligned(fromByteOffset: 16 * k, as: SIMD4<Float>.self)
+        let ok = (v .== v) .& (v .!= missing0) .& (v .!= missing1)
+        counts[k] &+= SIMD4<Int32>(repeating: 0).replacing(with: 1, where: ok)
+        let better = largest ? (v .> bests[k]) : (v .< bests[k])
+        bests[k].replace(with: v, where: ok .& better)
+      }
+    }
+    for k in 0..<vectors {
+      for lane in 0..<4 {
+        count[first + 4 * k + lane] = Double(counts[k][lane])
+        best[first + 4 * k + lane] = Double(bests[k][lane])
+      }
+    }
+    for p in (first + 4 * vectors)..<(first + length) {
+      for t in 0..<steps {
+        let v = base[t * points + p]
+        guard v == v && v != m0 && v != m1 else { continue }
+        count[p] += 1
+        let d = Double(v)
+        if largest ? d > best[p] : d < best[p] { best[p] = d }
+      }
+    }
+    first += length
+  }
+}

@@ -68,4 +68,46 @@ final class TimeSumsTests: XCTestCase {
       XCTAssertTrue(floe_kernels_have_avx2() ? results.count == 2 : results.count == 1)
     }
   }
+
+  func testTimeExtremesAreAPlainLoops() {
+    let steps = 11
+    let points = 3072 + 1030  // two blocks, and a tail that is not a multiple of 4
+    var state: UInt64 = 4
+    func random() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) / Double(1 << 53)
+    }
+    let values: [Float] = (0..<(steps * points)).map { _ in
+      let u = random()
+      return u < 0.05 ? .nan : u < 0.1 ? 1e20 : Float(200 + 100 * random())
+    }
+    for largest in [false, true] {
+      // Continuing from a first piece's totals (some points not seen yet: +-infinity).
+      let start: [(Double, Double)] = (0..<points).map { p in
+        p % 3 == 0 ? (0, largest ? -.infinity : .infinity) : (2, Double(Float(250 + 10 * random())))
+      }
+      var count = start.map(\.0)
+      var best = start.map(\.1)
+      values.withUnsafeBufferPointer { v in
+        count.withUnsafeMutableBufferPointer { c in
+          best.withUnsafeMutableBufferPointer { b in
+            timeExtremes(
+              v, points: points, missing: 1e20, .nan, largest: largest, count: c, best: b)
+          }
+        }
+      }
+      for p in 0..<points {
+        var n = start[p].0
+        var m = start[p].1
+        for t in 0..<steps {
+          let v = values[t * points + p]
+          guard !v.isNaN, v != 1e20 else { continue }
+          n += 1
+          m = largest ? max(m, Double(v)) : min(m, Double(v))
+        }
+        XCTAssertEqual(count[p], n, "point \(p)")
+        XCTAssertEqual(best[p].bitPattern, m.bitPattern, "point \(p) largest \(largest)")
+      }
+    }
+  }
 }
