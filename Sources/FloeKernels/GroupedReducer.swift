@@ -25,6 +25,7 @@ public struct GroupedReducer: Reducer {
   public var name: String { base.name }
   public var fieldsPerPoint: Int { base.fieldsPerPoint * groupCount }
   public var groups: Int? { groupCount }
+  public var mergesByAdding: Bool { base.mergesByAdding }
 
   public func makePartial(points: Int) -> Partial {
     let fresh = base.makePartial(points: points).storage
@@ -81,7 +82,7 @@ public struct GroupedReducer: Reducer {
 
   public func merge(_ right: Partial, into left: inout Partial) {
     // Sums merge by adding, slot by slot alike: add the whole partial at once.
-    if base is SumReducer || base is WeightedSumReducer {
+    if base.mergesByAdding {
       left.add(right)
       return
     }

@@ -33,6 +33,10 @@ public protocol Reducer: Sendable {
   /// The runtime then streams a unit through a small buffer that stays in cache. The
   /// default is false: one call per unit, on a fresh partial.
   var accumulatesInPieces: Bool { get }
+  /// Whether `merge` is the element-wise sum of the two partials (`Partial.add`), so that
+  /// partials laid side by side (a grouped reduction's groups) merge in one addition. The
+  /// default is false.
+  var mergesByAdding: Bool { get }
   /// A fresh partial for `points` output points. The default is all zeros.
   func makePartial(points: Int) -> Partial
   /// Folds one unit's block into `partial`, which is fresh.
@@ -50,4 +54,5 @@ extension Reducer {
   }
   public var groups: Int? { nil }
   public var accumulatesInPieces: Bool { false }
+  public var mergesByAdding: Bool { false }
 }

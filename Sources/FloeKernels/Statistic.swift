@@ -227,6 +227,7 @@ public struct SumReducer: Reducer {
   }
   public var fieldsPerPoint: Int { finish == .count ? 1 : 2 }
   public var accumulatesInPieces: Bool { true }
+  public var mergesByAdding: Bool { true }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
     let withSum = finish != .count

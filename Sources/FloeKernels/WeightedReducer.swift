@@ -33,6 +33,7 @@ public struct WeightedSumReducer: Reducer {
   public var name: String { mean ? "mean" : "sum" }
   public var fieldsPerPoint: Int { 2 }
   public var accumulatesInPieces: Bool { true }
+  public var mergesByAdding: Bool { true }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
     let rank = block.shape.count
@@ -55,19 +56,35 @@ public struct WeightedSumReducer: Reducer {
     let innerStride = pointStride[last]
     let weightStep = weightStride[last]
     let missing = block.missing.values
+    let count = block.values.count
+    // Calls `body(offset, point, weight)` for each row of the block: where its values start,
+    // its first value's output point and its first value's weight index.
+    func forEachRow(_ body: (Int, Int, Int) -> Void) {
+      var index = [Int](repeating: 0, count: rank)
+      var offset = 0
+      while offset < count {
+        var base = 0
+        var weightBase = weightOrigin
+        for d in 0..<last {
+          base += index[d] * pointStride[d]
+          weightBase += index[d] * weightStride[d]
+        }
+        body(offset, base, weightBase)
+        offset += rowLength
+        var d = last - 1
+        while d >= 0 {
+          index[d] += 1
+          if index[d] < block.shape[d] { break }
+          index[d] = 0
+          d -= 1
+        }
+      }
+    }
     partial.withFields { f in
       let weightSum = f[0]
       let weighted = f[1]
       func fold<T: BinaryFloatingPoint>(_ values: UnsafeBufferPointer<T>) {
-        var index = [Int](repeating: 0, count: rank)
-        var offset = 0
-        while offset < values.count {
-          var base = 0
-          var weightBase = weightOrigin
-          for d in 0..<last {
-            base += index[d] * pointStride[d]
-            weightBase += index[d] * weightStride[d]
-          }
+        forEachRow { offset, base, weightBase in
           for i in 0..<rowLength {
             let x = Double(values[offset + i])
             if x.isNaN || missing.contains(x) { continue }
@@ -76,14 +93,6 @@ public struct WeightedSumReducer: Reducer {
             weightSum[p] += w
             weighted[p] += w * x
           }
-          offset += rowLength
-          var d = last - 1
-          while d >= 0 {
-            index[d] += 1
-            if index[d] < block.shape[d] { break }
-            index[d] = 0
-            d -= 1
-          }
         }
       }
       switch block.values {
@@ -91,29 +100,13 @@ public struct WeightedSumReducer: Reducer {
         // Each row goes to one output point (a field mean): sum the row in SIMD lanes and
         // add it once. Other rounding than the element loop, the same for any rank count.
         let (m0, m1) = block.missing.float32Pair
-        var index = [Int](repeating: 0, count: rank)
-        var offset = 0
         weights.withUnsafeBufferPointer { w in
-          while offset < v.count {
-            var base = 0
-            var weightBase = weightOrigin
-            for d in 0..<last {
-              base += index[d] * pointStride[d]
-              weightBase += index[d] * weightStride[d]
-            }
+          forEachRow { offset, base, weightBase in
             let (weightTotal, total) = weightedRowSums(
               v.baseAddress! + offset, rowLength, m0, m1, weights: w.baseAddress! + weightBase,
               step: weightStep)
             weightSum[base] += weightTotal
             weighted[base] += total
-            offset += rowLength
-            var d = last - 1
-            while d >= 0 {
-              index[d] += 1
-              if index[d] < block.shape[d] { break }
-              index[d] = 0
-              d -= 1
-            }
           }
         }
       case .float32(let v): fold(v)

@@ -25,13 +25,7 @@ struct AnomalyCommand: DistributedCommand {
   @Option(name: .shortAndLong, help: "The file to write.")
   var output: String
 
-  @Option(
-    help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB (default: 1GiB).",
-    transform: memorySize)
-  var memoryPerRank: MemorySize = ReduceRequest.defaultMemory
-
-  @Flag(help: "Replace the output if it exists.")
-  var overwrite = false
+  @OptionGroup var budget: BudgetOptions
 
   func validate() throws {
     guard grouping.by != nil || grouping.resample != nil else {
@@ -42,7 +36,7 @@ struct AnomalyCommand: DistributedCommand {
   func run(world: Communicator) throws {
     var request = ReduceRequest(
       input: inputs[0], variable: variable, statistic: .mean, output: output,
-      memoryPerRank: memoryPerRank, overwrite: overwrite,
+      memoryPerRank: budget.memoryPerRank, overwrite: budget.overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       grouping: grouping.grouping)
     request.moreInputs = Array(inputs.dropFirst())

@@ -42,8 +42,8 @@ extension CDOStyleCommand {
     var request = ReduceRequest(
       input: options.input, variable: names[0], statistic: statistic, over: Self.over,
       output: options.output,
-      memoryPerRank: options.memoryPerRank,
-      overwrite: options.overwrite,
+      memoryPerRank: options.budget.memoryPerRank,
+      overwrite: options.budget.overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       weights: Self.weights,
       grouping: Self.grouping)
@@ -73,12 +73,7 @@ struct CDOOptions: ParsableArguments {
       "The variables, comma-separated (default: every data variable, as CDO; they must share their dimensions).",
       valueName: "name[,name...]"))
   var variable: String?
-  @Option(
-    help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB (default: 1GiB).",
-    transform: memorySize)
-  var memoryPerRank: MemorySize = ReduceRequest.defaultMemory
-  @Flag(help: "Replace the output if it exists.")
-  var overwrite = false
+  @OptionGroup var budget: BudgetOptions
 
   func validate() throws {
     guard files.count >= 2 else {

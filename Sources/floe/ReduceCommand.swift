@@ -69,13 +69,7 @@ struct ReduceCommand: DistributedCommand {
   )
   var readOnly = false
 
-  @Option(
-    help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB (default: 1GiB).",
-    transform: memorySize)
-  var memoryPerRank: MemorySize = ReduceRequest.defaultMemory
-
-  @Flag(help: "Replace the output if it exists.")
-  var overwrite = false
+  @OptionGroup var budget: BudgetOptions
 
   func validate() throws {
     if output == nil && !readOnly { throw ValidationError("give the output file with -o") }
@@ -109,7 +103,7 @@ struct ReduceCommand: DistributedCommand {
     var request = ReduceRequest(
       input: inputs[0], variable: variable, statistic: Statistic(name: op ?? "mean")!,
       over: over?.split(separator: ",").map(String.init), output: output ?? "",
-      memoryPerRank: memoryPerRank, overwrite: overwrite,
+      memoryPerRank: budget.memoryPerRank, overwrite: budget.overwrite,
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       weights: weights,
       grouping: grouping.grouping

@@ -100,10 +100,15 @@ struct WeightBuilder {
   /// cos(latitude), or zone areas sin(north) - sin(south) from the latitude's bounds.
   private func latitudeWeights(_ lat: Int, _ file: borrowing File) throws -> [Double] {
     if let bounds = try cellBounds(of: lat, file) {
-      return bounds.map { abs(sin($0.1 * .pi / 180) - sin($0.0 * .pi / 180)) }
+      return bounds.map(zoneArea)
     }
     let degrees: [Double] = try file.dataset(names[lat]).readAll()
     return degrees.map { max(0, cos($0 * .pi / 180)) }
+  }
+
+  /// The area of the zone between two latitudes on the unit sphere, over 2 pi.
+  private func zoneArea(_ bounds: (Double, Double)) -> Double {
+    abs(sin(bounds.1 * .pi / 180) - sin(bounds.0 * .pi / 180))
   }
 
   /// The (first, second) bound of every cell along a dimension, if its coordinate names
@@ -156,7 +161,7 @@ struct WeightBuilder {
           + "add them (cdo genbounds-style lat_bnds) or use --weights coslat")
     }
     let zones = slice(
-      latBounds.map { abs(sin($0.1 * .pi / 180) - sin($0.0 * .pi / 180)) }, along: lat)
+      latBounds.map(zoneArea), along: lat)
     guard let lon = axes.firstIndex(of: .longitude) else {
       return BuiltWeights(
         values: zones.map { $0 * 2 * .pi * earthRadius * earthRadius }, axes: [lat])
