@@ -2,10 +2,12 @@
 /// monthly climatology is a mean grouped by the month of each time step. Dimensions before
 /// it must have extent 1 in every block (as the variables' dimension of `--var a,b` does).
 ///
-/// The partial holds one slot of the base reducer's fields per group (contiguous, because
-/// partials are field-major). A unit's block is cut into runs of consecutive steps of one
-/// group; each run is reduced into a fresh base partial and merged into its group's slot,
-/// always in the block's order, so the result stays independent of who reduces what.
+/// A partial holds one slot of the base reducer's fields per group its units touched
+/// (`Partial.groups`, ascending): a unit of 24 days carries one or two months, a tree node
+/// only the months below it, so partials stay small however many groups there are. A unit's
+/// block is cut into runs of consecutive steps of one group; each run is reduced into its
+/// group's slot, always in the block's order, so the result stays independent of who
+/// reduces what. A group no unit touched finalizes as the base's fresh partial (no data).
 public struct GroupedReducer: Reducer {
   public let base: any Reducer
   /// The group of each index along `axis`.
@@ -23,26 +25,43 @@ public struct GroupedReducer: Reducer {
   }
 
   public var name: String { base.name }
+
+  /// Fields per point when every group is held: the most a partial carries.
   public var fieldsPerPoint: Int { base.fieldsPerPoint * groupCount }
   public var groups: Int? { groupCount }
-  public var mergesByAdding: Bool { base.mergesByAdding }
 
+  /// No group yet.
   public func makePartial(points: Int) -> Partial {
-    let fresh = base.makePartial(points: points).storage
-    var storage: [Double] = []
-    storage.reserveCapacity(fresh.count * groupCount)
-    for _ in 0..<groupCount { storage.append(contentsOf: fresh) }
-    return Partial(points: points, fields: fieldsPerPoint, storage: storage)
+    Partial(points: points, fields: 0, storage: [], groups: [])
   }
 
-  func slotRange(_ g: Int, points: Int) -> Range<Int> {
+  func slotRange(_ i: Int, points: Int) -> Range<Int> {
     let size = base.fieldsPerPoint * points
-    return (g * size)..<((g + 1) * size)
+    return (i * size)..<((i + 1) * size)
+  }
+
+  /// Calls `body` with the slot at position `i` of `partial`'s groups, in place.
+  func withSlot(_ i: Int, of partial: inout Partial, _ body: (inout Partial) -> Void) {
+    let fields = base.fieldsPerPoint
+    if partial.groups?.count == 1 {
+      // The whole storage is the slot: move it out and back, no copy.
+      var slot = Partial(points: partial.points, fields: fields, storage: partial.storage)
+      partial.storage = []
+      body(&slot)
+      partial.storage = slot.storage
+      return
+    }
+    let range = slotRange(i, points: partial.points)
+    var slot = Partial(
+      points: partial.points, fields: fields, storage: Array(partial.storage[range]))
+    body(&slot)
+    partial.storage.replaceSubrange(range, with: slot.storage)
   }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
     precondition(block.reduced[axis], "the grouped dimension must be reduced")
     precondition(block.shape[..<axis].allSatisfy { $0 == 1 }, "steps must be contiguous")
+    precondition(partial.groups != nil, "a grouped partial comes from makePartial")
     let steps = block.shape[axis]
     let plane = block.values.count / Swift.max(steps, 1)
     let origin = block.start[axis]
@@ -64,48 +83,113 @@ public struct GroupedReducer: Reducer {
       }
       let run = Block(
         values: values, shape: shape, start: start, reduced: block.reduced, missing: block.missing)
-      let range = slotRange(group, points: partial.points)
-      var slot = Partial(
-        points: partial.points, fields: base.fieldsPerPoint, storage: Array(partial.storage[range]))
-      if base.accumulatesInPieces {
-        // The base folds in order from what the slot holds: no fresh partial per run.
-        base.accumulate(run, into: &slot)
+      let held = partial.groups!
+      let at = held.firstIndex { $0 >= group } ?? held.count
+      if at < held.count && held[at] == group {
+        withSlot(at, of: &partial) { slot in
+          if base.accumulatesInPieces {
+            // The base folds in order from what the slot holds: no fresh partial per run.
+            base.accumulate(run, into: &slot)
+          } else {
+            var fresh = base.makePartial(points: slot.points)
+            base.accumulate(run, into: &fresh)
+            base.merge(fresh, into: &slot)
+          }
+        }
       } else {
+        // A group new to this partial: its slot is the run's own partial.
         var fresh = base.makePartial(points: partial.points)
         base.accumulate(run, into: &fresh)
-        base.merge(fresh, into: &slot)
+        partial.storage.insert(
+          contentsOf: fresh.storage, at: at * base.fieldsPerPoint * partial.points)
+        partial.groups!.insert(group, at: at)
+        partial.fields += base.fieldsPerPoint
       }
-      partial.storage.replaceSubrange(range, with: slot.storage)
       first = end
     }
   }
 
   public func merge(_ right: Partial, into left: inout Partial) {
-    // Sums merge by adding, slot by slot alike: add the whole partial at once.
-    if base.mergesByAdding {
+    let l = left.groups!
+    let r = right.groups!
+    // Sums with the same groups merge by adding: the whole partial at once.
+    if l == r && base.mergesByAdding {
       left.add(right)
       return
     }
-    for g in 0..<groupCount {
-      let range = slotRange(g, points: left.points)
-      var slot = Partial(
-        points: left.points, fields: base.fieldsPerPoint, storage: Array(left.storage[range]))
-      base.merge(
-        Partial(
-          points: right.points, fields: base.fieldsPerPoint, storage: Array(right.storage[range])),
-        into: &slot)
-      left.storage.replaceSubrange(range, with: slot.storage)
+    // Right's groups all in left (the usual case high in the tree): merge in place.
+    if r.allSatisfy(l.contains) {
+      for (j, g) in r.enumerated() {
+        let i = l.firstIndex(of: g)!
+        let from = slotRange(j, points: right.points)
+        if base.mergesByAdding {
+          left.add(right.storage[from], at: slotRange(i, points: left.points).lowerBound)
+        } else {
+          let other = Partial(
+            points: right.points, fields: base.fieldsPerPoint, storage: Array(right.storage[from]))
+          withSlot(i, of: &left) { base.merge(other, into: &$0) }
+        }
+      }
+      return
     }
+    // Left's groups all in right, for sums: add left into right's slots (a + b == b + a).
+    if base.mergesByAdding && l.allSatisfy(r.contains) {
+      var sum = right
+      for (i, g) in l.enumerated() {
+        let j = r.firstIndex(of: g)!
+        sum.add(
+          left.storage[slotRange(i, points: left.points)],
+          at: slotRange(j, points: sum.points).lowerBound)
+      }
+      left = sum
+      return
+    }
+    let points = left.points
+    let fields = base.fieldsPerPoint
+    func slot(_ p: Partial, _ i: Int) -> ArraySlice<Double> {
+      p.storage[slotRange(i, points: points)]
+    }
+    var storage: [Double] = []
+    var groups: [Int] = []
+    storage.reserveCapacity(Set(l).union(r).count * fields * points)
+    var i = 0
+    var j = 0
+    while i < l.count || j < r.count {
+      if j == r.count || (i < l.count && l[i] < r[j]) {
+        storage.append(contentsOf: slot(left, i))
+        groups.append(l[i])
+        i += 1
+      } else if i == l.count || r[j] < l[i] {
+        storage.append(contentsOf: slot(right, j))
+        groups.append(r[j])
+        j += 1
+      } else {
+        var merged = Partial(points: points, fields: fields, storage: Array(slot(left, i)))
+        base.merge(
+          Partial(points: points, fields: fields, storage: Array(slot(right, j))), into: &merged)
+        storage.append(contentsOf: merged.storage)
+        groups.append(l[i])
+        i += 1
+        j += 1
+      }
+    }
+    left = Partial(points: points, fields: groups.count * fields, storage: storage, groups: groups)
   }
 
   public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
     let n = partial.points
+    let held = partial.groups ?? []
+    let empty = base.makePartial(points: n)
     for g in 0..<groupCount {
-      let slot = Partial(
-        points: n, fields: base.fieldsPerPoint,
-        storage: Array(partial.storage[slotRange(g, points: n)]))
-      base.finalize(
-        slot, into: UnsafeMutableBufferPointer(rebasing: output[(g * n)..<((g + 1) * n)]))
+      let out = UnsafeMutableBufferPointer(rebasing: output[(g * n)..<((g + 1) * n)])
+      if let i = held.firstIndex(of: g) {
+        let slot = Partial(
+          points: n, fields: base.fieldsPerPoint,
+          storage: Array(partial.storage[slotRange(i, points: n)]))
+        base.finalize(slot, into: out)
+      } else {
+        base.finalize(empty, into: out)
+      }
     }
   }
 }

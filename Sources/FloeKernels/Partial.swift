@@ -1,10 +1,17 @@
 /// A reducer's state for one output tile: `fields` doubles per point, field-major (all
 /// points' field 0, then all points' field 1, ...), so each field is a contiguous array
 /// that SIMD loops run over. Moved between ranks as its raw bytes.
+///
+/// A grouped reduction's partial (a monthly climatology) holds only the groups its units
+/// touched, in `groups`: a unit of 24 days carries one or two months, not twelve.
 public struct Partial: Sendable, Equatable {
   public let points: Int
-  public let fields: Int
+  /// Doubles per point held in `storage`.
+  public internal(set) var fields: Int
   public var storage: [Double]
+  /// For a grouped reduction: the groups held, ascending, each in an equal slot of
+  /// `fields / groups.count` fields. nil for every other reduction.
+  public internal(set) var groups: [Int]?
 
   /// All zero.
   public init(points: Int, fields: Int) {
@@ -13,11 +20,12 @@ public struct Partial: Sendable, Equatable {
     storage = [Double](repeating: 0, count: points * fields)
   }
 
-  public init(points: Int, fields: Int, storage: [Double]) {
+  public init(points: Int, fields: Int, storage: [Double], groups: [Int]? = nil) {
     precondition(storage.count == points * fields)
     self.points = points
     self.fields = fields
     self.storage = storage
+    self.groups = groups
   }
 
   /// Bytes of state.
@@ -26,10 +34,21 @@ public struct Partial: Sendable, Equatable {
   /// Adds `other` element by element: the merge of every reducer whose state is sums.
   @inlinable
   public mutating func add(_ other: Partial) {
-    precondition(other.storage.count == storage.count)
+    precondition(other.storage.count == storage.count && other.groups == groups)
     other.storage.withUnsafeBufferPointer { r in
       storage.withUnsafeMutableBufferPointer { l in
         for i in 0..<l.count { l[i] += r[i] }
+      }
+    }
+  }
+
+  /// Adds `values` element by element to the storage from `offset` on.
+  @inlinable
+  public mutating func add(_ values: ArraySlice<Double>, at offset: Int) {
+    precondition(offset >= 0 && offset + values.count <= storage.count)
+    values.withUnsafeBufferPointer { r in
+      storage.withUnsafeMutableBufferPointer { l in
+        for i in 0..<r.count { l[offset + i] += r[i] }
       }
     }
   }

@@ -51,4 +51,54 @@ final class GroupedReducerTests: XCTestCase {
       }
     }
   }
+
+  /// Partials carry only the groups their steps touched; groups nobody touched are NaN.
+  func testPartialsHoldOnlyTheGroupsTheyTouched() {
+    // Five groups; steps in groups 3, 3, 1 (a year's end, then its start), group 0, 2, 4 empty.
+    let groups: [Int32] = [3, 3, 1]
+    let data: [Float] = [1, 2, 3, 4, 5, 6]  // 3 steps x 2 points
+    let reducer = GroupedReducer(base: Statistic.mean.reducer, groupOfIndex: groups, groupCount: 5)
+    func unit(_ a: Int, _ b: Int) -> Partial {
+      var partial = reducer.makePartial(points: 2)
+      Array(data[(a * 2)..<(b * 2)]).withUnsafeBufferPointer {
+        reducer.accumulate(
+          Block(
+            values: .float32($0), shape: [b - a, 2], start: [a, 0], reduced: [true, false],
+            missing: MissingValues([])),
+          into: &partial)
+      }
+      return partial
+    }
+    let first = unit(0, 2)
+    XCTAssertEqual(first.groups, [3])
+    XCTAssertEqual(first.storage.count, 2 * 2)  // one slot of count and sum
+    var total = first
+    reducer.merge(unit(2, 3), into: &total)
+    XCTAssertEqual(total.groups, [1, 3])
+    var whole = unit(0, 3)
+    XCTAssertEqual(whole.groups, [1, 3])
+    XCTAssertEqual(whole, total)
+    reducer.merge(reducer.makePartial(points: 2), into: &whole)
+    XCTAssertEqual(whole, total)
+    // Right's groups within left's, and left's within right's: merged in place, same bits
+    // as the general merge into a fresh partial.
+    var inside = unit(0, 3)
+    reducer.merge(unit(0, 2), into: &inside)
+    var around = unit(0, 2)
+    reducer.merge(unit(0, 3), into: &around)
+    var general = reducer.makePartial(points: 2)
+    reducer.merge(unit(0, 3), into: &general)
+    reducer.merge(unit(0, 2), into: &general)
+    XCTAssertEqual(inside, around)
+    XCTAssertEqual(inside, general)
+    XCTAssertEqual(inside.groups, [1, 3])
+    XCTAssertEqual(Array(inside.storage[4..<8]), [4, 4, 8, 12])  // group 3: count, sum
+    var out = [Double](repeating: 0, count: 10)
+    out.withUnsafeMutableBufferPointer { reducer.finalize(total, into: $0) }
+    XCTAssertEqual(Array(out[2..<4]), [5, 6])
+    XCTAssertEqual(Array(out[6..<8]), [2, 3])
+    for g in [0, 2, 4] {
+      XCTAssertTrue(out[(g * 2)..<(g * 2 + 2)].allSatisfy(\.isNaN), "group \(g) is empty")
+    }
+  }
 }

@@ -100,6 +100,32 @@ final class PlanTests: XCTestCase {
     XCTAssertLessThanOrEqual(large.bytesPerRank, 20_000_000)
   }
 
+  /// Grouped partials that grow with the units a node covers need less than full ones, and
+  /// never more than constant fields of their largest size.
+  func testSizingByTreeLevel() throws {
+    let plan = ReductionPlan(
+      shape: [1000, 100, 100], reduced: [true, false, false], chunks: [10, 100, 100],
+      targetUnitElements: 1)
+    let full = PartialFields(24)
+    let growing = PartialFields(byLevel: [4, 6, 8, 12, 24])
+    for share in [1, 5, 50] {
+      let bytes = { (fields: PartialFields) in
+        SuperstepSizing.bytesPerRank(
+          plan: plan, workers: 2, share: share, elementSize: 4, fields: fields)
+      }
+      XCTAssertLessThan(bytes(growing), bytes(full), "share \(share)")
+      XCTAssertGreaterThan(bytes(growing), bytes(PartialFields(4)), "share \(share)")
+    }
+    let budget = MemorySize(
+      bytes: SuperstepSizing.bytesPerRank(
+        plan: plan, workers: 2, share: 1, elementSize: 4, fields: growing))
+    let small = try SuperstepSizing(
+      plan: plan, workers: 2, budget: budget, elementSize: 4, fields: growing)
+    XCTAssertThrowsError(
+      try SuperstepSizing(plan: plan, workers: 2, budget: budget, elementSize: 4, fields: full))
+    XCTAssertGreaterThanOrEqual(small.unitsPerWorker, 1)
+  }
+
   func testAssignmentIsContiguousProportionalAndComplete() {
     let equal = Assignment.next(position: 10, total: 100, speeds: [1, 1, 1], cap: 4)
     XCTAssertEqual(equal, [10..<14, 14..<18, 18..<22])

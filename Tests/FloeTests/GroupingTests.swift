@@ -130,4 +130,18 @@ final class GroupingTests: XCTestCase {
     }
     XCTAssertEqual(try file.dataset("time").attribute("climatology"), .text("climatology_bounds"))
   }
+
+  /// The planner's bound for sparse grouped partials: the most months in any run of days.
+  func testMostGroupsInAnyWindowOfSteps() throws {
+    let axis = try TimeAxis(units: "days since 2001-01-01", calendar: "noleap")
+    let year = GroupSpec(
+      times: (0..<730).map(Double.init), axis: axis, grouping: .month)
+    XCTAssertEqual(year.count, 12)
+    XCTAssertEqual(year.mostGroups(inStepsAtOnce: 1), 1)
+    XCTAssertEqual(year.mostGroups(inStepsAtOnce: 2), 2)  // Jan 31, Feb 1
+    XCTAssertEqual(year.mostGroups(inStepsAtOnce: 28), 2)
+    XCTAssertEqual(year.mostGroups(inStepsAtOnce: 30), 3)  // Jan 31, all of Feb (28), Mar 1
+    XCTAssertEqual(year.mostGroups(inStepsAtOnce: 365), 12)
+    XCTAssertEqual(year.mostGroups(inStepsAtOnce: 10_000), 12)
+  }
 }

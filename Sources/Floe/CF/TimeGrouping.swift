@@ -119,4 +119,24 @@ public struct GroupSpec: Codable, Sendable, Equatable {
       [firstStart[$0], grouping.isClimatology ? lastEnd[$0] : firstEnd[$0]]
     }
   }
+
+  /// The most distinct groups among any `window` consecutive time steps.
+  public func mostGroups(inStepsAtOnce window: Int) -> Int {
+    let w = Swift.min(Swift.max(window, 1), index.count)
+    guard w > 0 else { return 0 }
+    var seen = [Int](repeating: 0, count: count)
+    var distinct = 0
+    var most = 0
+    for (t, g) in index.enumerated() {
+      if seen[Int(g)] == 0 { distinct += 1 }
+      seen[Int(g)] += 1
+      if t >= w {
+        let out = Int(index[t - w])
+        seen[out] -= 1
+        if seen[out] == 0 { distinct -= 1 }
+      }
+      most = Swift.max(most, distinct)
+    }
+    return most
+  }
 }

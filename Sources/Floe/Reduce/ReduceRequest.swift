@@ -131,7 +131,24 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   public func sizing() throws -> SuperstepSizing {
     try SuperstepSizing(
       plan: plan, workers: workers, budget: MemorySize(bytes: budgetBytes),
-      elementSize: readsFloat32 ? 4 : 8, fieldsPerPoint: fieldsPerPoint)
+      elementSize: readsFloat32 ? 4 : 8, fields: partialFields)
+  }
+
+  /// Partial sizes by merge-tree level. A grouped partial holds only the groups its units
+  /// touched: a node of 2^k units of s steps at most the most groups in any 2^k * s steps.
+  var partialFields: PartialFields {
+    guard let groups, groups.count > 0 else { return PartialFields(fieldsPerPoint) }
+    let plan = self.plan
+    let slot = fieldsPerPoint / groups.count
+    let unitSteps = plan.unitExtent[variableAxes]
+    let height = CanonicalTree(leaves: plan.unitsPerTile).height
+    var byLevel: [Int] = []
+    for level in 0...height {
+      let touched = groups.mostGroups(inStepsAtOnce: unitSteps << level)
+      byLevel.append(slot * touched)
+      if touched == groups.count { break }
+    }
+    return PartialFields(byLevel: byLevel)
   }
 }
 

@@ -1,3 +1,20 @@
+/// Doubles per output point of a merge-tree node's partial, by the node's level (level k
+/// covers up to 2^k units): the same at every level, or, for a grouped reduction whose
+/// partials hold only the groups their units touched, growing with the units covered.
+public struct PartialFields: Sendable, Equatable {
+  /// By level from the leaves; the last entry holds for every higher level.
+  public let byLevel: [Int]
+
+  public init(_ fieldsPerPoint: Int) { byLevel = [fieldsPerPoint] }
+
+  public init(byLevel: [Int]) {
+    precondition(!byLevel.isEmpty)
+    self.byLevel = byLevel
+  }
+
+  public func at(level: Int) -> Int { byLevel[Swift.min(level, byLevel.count - 1)] }
+}
+
 /// How many units each worker takes per superstep, and the memory that takes.
 ///
 /// The budget bounds a superstep's work: a worker's share of data (share x unit bytes) plus
@@ -22,12 +39,22 @@ public struct SuperstepSizing: Sendable, Equatable {
   public init(
     plan: ReductionPlan, workers: Int, budget: MemorySize, elementSize: Int, fieldsPerPoint: Int
   ) throws(PlanError) {
+    try self.init(
+      plan: plan, workers: workers, budget: budget, elementSize: elementSize,
+      fields: PartialFields(fieldsPerPoint))
+  }
+
+  /// Sizes supersteps for partials of `fields` per point by tree level.
+  public init(
+    plan: ReductionPlan, workers: Int, budget: MemorySize, elementSize: Int, fields: PartialFields
+  ) throws(PlanError) {
     unitBytes = plan.maxUnitElements * elementSize
-    partialBytes = plan.maxTilePoints * fieldsPerPoint * 8
+    partialBytes =
+      plan.maxTilePoints * fields.at(level: CanonicalTree(leaves: plan.unitsPerTile).height) * 8
     let fit = { (r: Int) in
       Self.bytes(
         plan: plan, workers: workers, share: r, unitBytes: plan.maxUnitElements * elementSize,
-        partialBytes: plan.maxTilePoints * fieldsPerPoint * 8)
+        fields: fields)
     }
     let needed = fit(1)
     guard needed <= budget.bytes else {
@@ -54,27 +81,42 @@ public struct SuperstepSizing: Sendable, Equatable {
   public static func bytesPerRank(
     plan: ReductionPlan, workers: Int, share: Int, elementSize: Int, fieldsPerPoint: Int
   ) -> Int {
+    bytesPerRank(
+      plan: plan, workers: workers, share: share, elementSize: elementSize,
+      fields: PartialFields(fieldsPerPoint))
+  }
+
+  /// The same for partials of `fields` per point by tree level.
+  public static func bytesPerRank(
+    plan: ReductionPlan, workers: Int, share: Int, elementSize: Int, fields: PartialFields
+  ) -> Int {
     bytes(
       plan: plan, workers: workers, share: share, unitBytes: plan.maxUnitElements * elementSize,
-      partialBytes: plan.maxTilePoints * fieldsPerPoint * 8)
+      fields: fields)
   }
 
   /// The memory model (documented in docs/runtime.md).
   static func bytes(
-    plan: ReductionPlan, workers: Int, share: Int, unitBytes: Int, partialBytes: Int
+    plan: ReductionPlan, workers: Int, share: Int, unitBytes: Int, fields: PartialFields
   ) -> Int {
     let tree = CanonicalTree(leaves: plan.unitsPerTile)
+    let pointBytes = plan.maxTilePoints * 8
+    // The nodes of a range of `units` consecutive units: per tile it touches, at most two per
+    // level up to the level of 2^k <= units (and the level of the whole tile).
     func nodes(_ units: Int) -> Int {
-      Swift.min(
-        units, tree.maxNodesPerRange * ((units + plan.unitsPerTile - 1) / plan.unitsPerTile + 1))
+      let tiles = Swift.min(plan.tileCount, (units + plan.unitsPerTile - 1) / plan.unitsPerTile + 1)
+      var top = 0
+      while top < tree.height && (2 << top) <= units { top += 1 }
+      let perTile = (0...top).reduce(0) { $0 + 2 * fields.at(level: $1) }
+      // And never more nodes than units.
+      return Swift.min(tiles * perTile, units * fields.at(level: top)) * pointBytes
     }
     let reads = share * unitBytes
+    let largest = fields.at(level: tree.height) * pointBytes
     // Own nodes, the subtree's nodes received in the exchange, one merge temporary.
-    let exchange = (nodes(share) + nodes(share * workers) + 1) * partialBytes
+    let exchange = nodes(share) + nodes(share * workers) + largest
     // The keeper's finished tiles and the frontier of the tile in progress.
-    let kept =
-      Swift.min(plan.tileCount, plan.unitCount) * partialBytes + tree.maxNodesPerRange
-      * partialBytes
+    let kept = Swift.min(plan.tileCount, plan.unitCount) * largest + nodes(plan.unitsPerTile)
     return reads + exchange + kept
   }
 }

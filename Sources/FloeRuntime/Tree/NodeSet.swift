@@ -54,11 +54,12 @@ public struct NodeSet: Sendable {
 
   // MARK: Bytes on the wire
 
-  /// The nodes as bytes: count, then per node tile, level, index, points, fields and the
-  /// partial's doubles, in node order.
+  /// The nodes as bytes: count, then per node tile, level, index, points, fields, the
+  /// number of groups held (-1: not grouped) and the groups, and the partial's doubles, in
+  /// node order.
   public func encoded() -> [UInt8] {
     var out: [UInt8] = []
-    out.reserveCapacity(8 + nodes.count * 40 + byteCount)
+    out.reserveCapacity(8 + nodes.count * 48 + byteCount)
     func put(_ x: Int) { withUnsafeBytes(of: Int64(x).littleEndian) { out.append(contentsOf: $0) } }
     put(nodes.count)
     for (node, partial) in nodes.sorted(by: { $0.key < $1.key }) {
@@ -67,6 +68,8 @@ public struct NodeSet: Sendable {
       put(node.index)
       put(partial.points)
       put(partial.fields)
+      put(partial.groups?.count ?? -1)
+      for g in partial.groups ?? [] { put(g) }
       partial.storage.withUnsafeBytes { out.append(contentsOf: $0) }
     }
     return out
@@ -87,13 +90,15 @@ public struct NodeSet: Sendable {
       let node = TreeNode(tile: take(), level: take(), index: take())
       let points = take()
       let fields = take()
+      let groupCount = take()
+      let groups = groupCount < 0 ? nil : (0..<groupCount).map { _ in take() }
       let count = points * fields
       let storage = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
         UnsafeMutableRawBufferPointer(buffer).copyBytes(from: bytes[offset..<(offset + count * 8)])
         initialized = count
       }
       offset += count * 8
-      nodes[node] = Partial(points: points, fields: fields, storage: storage)
+      nodes[node] = Partial(points: points, fields: fields, storage: storage, groups: groups)
     }
   }
 }
