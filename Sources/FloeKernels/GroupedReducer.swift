@@ -112,11 +112,6 @@ public struct GroupedReducer: Reducer {
   public func merge(_ right: Partial, into left: inout Partial) {
     let l = left.groups!
     let r = right.groups!
-    // Sums with the same groups merge by adding: the whole partial at once.
-    if l == r && base.mergesByAdding {
-      left.add(right)
-      return
-    }
     // Right's groups all in left (the usual case high in the tree): merge in place.
     if r.allSatisfy(l.contains) {
       for (j, g) in r.enumerated() {

@@ -34,7 +34,7 @@ public protocol Reducer: Sendable {
   /// default is false: one call per unit, on a fresh partial.
   var accumulatesInPieces: Bool { get }
   /// Whether `merge` is the element-wise sum of the two partials (`Partial.add`), so that
-  /// partials laid side by side (a grouped reduction's groups) merge in one addition. The
+  /// a grouped reduction adds a group's slot in place, whichever side holds more groups. The
   /// default is false.
   var mergesByAdding: Bool { get }
   /// A fresh partial for `points` output points. The default is all zeros.
