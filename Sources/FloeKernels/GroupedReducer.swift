@@ -29,6 +29,8 @@ public struct GroupedReducer: Reducer {
   /// Fields per point when every group is held: the most a partial carries.
   public var fieldsPerPoint: Int { base.fieldsPerPoint * groupCount }
   public var groups: Int? { groupCount }
+  /// A piece of the points touches the same steps, so the same groups, as the whole block.
+  public var pointsAreIndependent: Bool { base.pointsAreIndependent }
 
   /// No group yet.
   public func makePartial(points: Int) -> Partial {

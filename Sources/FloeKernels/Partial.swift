@@ -28,6 +28,28 @@ public struct Partial: Sendable, Equatable {
     self.groups = groups
   }
 
+  /// All zero, holding `groups` (a grouped reduction's partial).
+  public init(points: Int, fields: Int, groups: [Int]?) {
+    self.init(points: points, fields: fields)
+    self.groups = groups
+  }
+
+  /// Copies `piece`'s every field to this partial's points from `first` on: a piece of a
+  /// unit's points put in its place.
+  @inlinable
+  public mutating func place(_ piece: Partial, atPoint first: Int) {
+    precondition(piece.fields == fields && piece.groups == groups, "a piece holds other fields")
+    precondition(first >= 0 && first + piece.points <= points)
+    let (n, m) = (points, piece.points)
+    piece.storage.withUnsafeBufferPointer { from in
+      storage.withUnsafeMutableBufferPointer { to in
+        for f in 0..<fields {
+          (to.baseAddress! + f * n + first).update(from: from.baseAddress! + f * m, count: m)
+        }
+      }
+    }
+  }
+
   /// Bytes of state.
   public var byteCount: Int { storage.count * 8 }
 

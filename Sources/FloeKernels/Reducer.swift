@@ -3,8 +3,9 @@
 /// The runtime's contract, which makes every result independent of the number of ranks,
 /// of which rank does which unit and of the superstep size:
 /// - `accumulate` is called once per unit, on a fresh partial from `makePartial`, with that
-///   unit's whole block (or, if `accumulatesInPieces`, with consecutive pieces of it); the
-///   block's values come in row-major order.
+///   unit's whole block (or, if `accumulatesInPieces`, with consecutive pieces of it; or, if
+///   `pointsAreIndependent`, once per piece of its points); the block's values come in
+///   row-major order.
 /// - `merge` combines the partials of neighbouring unit ranges (`left` holds the earlier
 ///   units) along a fixed binary tree over unit numbers, the same tree for every run.
 /// - `finalize` turns each tile's root partial into output values.
@@ -33,6 +34,12 @@ public protocol Reducer: Sendable {
   /// The runtime then streams a unit through a small buffer that stays in cache. The
   /// default is false: one call per unit, on a fresh partial.
   var accumulatesInPieces: Bool { get }
+  /// Whether each output point's partial depends on that point's values only (a time mean,
+  /// not a field mean), with the same number of fields for any set of points: then the
+  /// runtime may cut a unit along its kept dimensions, reduce each piece into a fresh partial
+  /// and place the pieces' partials side by side — the whole block's partial bit for bit.
+  /// The default is false.
+  var pointsAreIndependent: Bool { get }
   /// Whether `merge` is the element-wise sum of the two partials (`Partial.add`), so that
   /// a grouped reduction adds a group's slot in place, whichever side holds more groups. The
   /// default is false.
@@ -54,5 +61,6 @@ extension Reducer {
   }
   public var groups: Int? { nil }
   public var accumulatesInPieces: Bool { false }
+  public var pointsAreIndependent: Bool { false }
   public var mergesByAdding: Bool { false }
 }

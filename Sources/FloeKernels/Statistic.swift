@@ -227,6 +227,7 @@ public struct SumReducer: Reducer {
   }
   public var fieldsPerPoint: Int { finish == .count ? 1 : 2 }
   public var accumulatesInPieces: Bool { true }
+  public var pointsAreIndependent: Bool { true }
   public var mergesByAdding: Bool { true }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
@@ -281,6 +282,7 @@ public struct ExtremeReducer: Reducer {
   public var name: String { largest ? "max" : "min" }
   public var fieldsPerPoint: Int { 2 }
   public var accumulatesInPieces: Bool { true }
+  public var pointsAreIndependent: Bool { true }
 
   public func makePartial(points: Int) -> Partial {
     var p = Partial(points: points, fields: 2)
@@ -349,6 +351,7 @@ public struct MomentsReducer: Reducer {
 
   public var name: String { standardDeviation ? "std" : "var" }
   public var fieldsPerPoint: Int { 3 }
+  public var pointsAreIndependent: Bool { true }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
     partial.withFields { f in

@@ -1,9 +1,11 @@
 import FloeKernels
-import FloeRuntime
 import XCTest
 
-/// Units larger than a piece stream through the cache in pieces along time; the results
-/// are bit for bit those of whole units.
+@testable import FloeRuntime
+
+/// Units larger than a piece stream through the cache in pieces, along time (folded into
+/// one partial) or along their kept points (placed side by side); the results are bit for
+/// bit those of whole units.
 final class PieceTests: XCTestCase {
   /// Any reducer, told to take whole units.
   struct WholeUnits: Reducer {
@@ -25,24 +27,31 @@ final class PieceTests: XCTestCase {
   // 200,000 steps of 2 x 2 points in chunks of 100,000 steps: 1.6 MB units, pieces of
   // 65,536 steps (1 MiB).
   let shape = [200_000, 2, 2]
-  lazy var data: [Float] = {
+  lazy var data: [Float] = Self.values(shape.reduce(1, *))
+
+  /// Values in 200..300 with 5 % missing (1e20).
+  static func values(_ count: Int) -> [Float] {
     var state: UInt64 = 5
-    return (0..<shape.reduce(1, *)).map { _ in
+    return (0..<count).map { _ in
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       let u = Double(state >> 11) / Double(1 << 53)
       return u < 0.05 ? 1e20 : Float(200 + 100 * u)
     }
-  }()
+  }
 
   func run(_ reducer: any Reducer, reduced: [Bool]) throws -> [Double] {
-    let plan = ReductionPlan(
-      shape: shape, reduced: reduced, chunks: [100_000, 2, 2], targetUnitElements: 1)
+    try run(reducer, reduced: reduced, data: data, shape: shape, chunks: [100_000, 2, 2])
+  }
+
+  func run(_ reducer: any Reducer, reduced: [Bool], data: [Float], shape: [Int], chunks: [Int])
+    throws -> [Double]
+  {
+    let plan = ReductionPlan(shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: 1)
     let sizing = try SuperstepSizing(
       plan: plan, workers: 2, budget: MemorySize(bytes: 64 << 20), elementSize: 4,
       fieldsPerPoint: reducer.fieldsPerPoint)
     let job = ReductionJob(plan: plan, sizing: sizing, reducer: reducer)
-    let sink = MemorySink(shape: plan.outputShape)
-    let (data, shape) = (self.data, self.shape)
+    let sink = MemorySink(shape: (reducer.groups.map { [$0] } ?? []) + plan.outputShape)
     for result in LocalWorld(size: 3).run({ transport in
       try job.run(
         transport: transport, makeSource: { ArraySource(data: data, shape: shape) },
@@ -54,11 +63,11 @@ final class PieceTests: XCTestCase {
   func testPiecesGiveTheBitsOfWholeUnits() throws {
     let plan = ReductionPlan(
       shape: shape, reduced: [true, false, false], chunks: [100_000, 2, 2], targetUnitElements: 1)
-    let pieces = Worker.pieces(
+    // The units' runs of 2 x 2 points are far too short to cut along the points.
+    let pieces = UnitPieces.choose(
       plan: plan, reducer: Statistic.mean.reducer, source: ArraySource(data: [], shape: shape),
       elementSize: 4)
-    XCTAssertEqual(pieces?.dimension, 0)
-    XCTAssertEqual(pieces?.length, 65_536)
+    XCTAssertEqual(pieces, UnitPieces(kind: .folded, dimension: 0, length: 65_536))
     let reducers: [any Reducer] = [
       Statistic.mean.reducer, Statistic.sum.reducer, Statistic.count.reducer,
       Statistic.min.reducer, Statistic.max.reducer,
@@ -73,5 +82,59 @@ final class PieceTests: XCTestCase {
         XCTAssertFalse(streamed.contains { $0.isInfinite }, "every point written")
       }
     }
+  }
+
+  // 16 steps of 512 x 300 points in chunks of 8 steps: 4.9 MB units, cut into 436 + 76
+  // latitude rows (4 MiB pieces with every step of their points).
+  func testPlacedPiecesGiveTheBitsOfWholeUnits() throws {
+    let shape = [16, 512, 300]
+    let chunks = [8, 512, 300]
+    let data = Self.values(shape.reduce(1, *))
+    let plan = ReductionPlan(
+      shape: shape, reduced: [true, false, false], chunks: chunks, targetUnitElements: 1)
+    let source = ArraySource(data: [], shape: shape)
+    let mean = Statistic.mean.reducer
+    XCTAssertEqual(
+      UnitPieces.choose(plan: plan, reducer: mean, source: source, elementSize: 4),
+      UnitPieces(kind: .placed, dimension: 1, length: 436))
+    // A field mean's points are not independent: never cut along them.
+    let weighted = WeightedSumReducer(
+      weights: [Double](repeating: 1, count: 512), axis: 1, mean: true)
+    XCTAssertNotEqual(
+      UnitPieces.choose(plan: plan, reducer: weighted, source: source, elementSize: 4)?.kind,
+      .placed)
+
+    // Two groups that each unit crosses: steps 0-4 and 5-15.
+    let months: [Int32] = (0..<16).map { $0 < 5 ? 0 : 1 }
+    let reducers: [any Reducer] = [
+      mean, Statistic.sum.reducer, Statistic.count.reducer, Statistic.min.reducer,
+      Statistic.max.reducer, Statistic.standardDeviation.reducer, Statistic.variance.reducer,
+      GroupedReducer(base: mean, groupOfIndex: months, groupCount: 2),
+      GroupedReducer(
+        base: Statistic.standardDeviation.reducer, groupOfIndex: months, groupCount: 2),
+    ]
+    for reducer in reducers {
+      let streamed = try run(
+        reducer, reduced: [true, false, false], data: data, shape: shape, chunks: chunks)
+      let whole = try run(
+        WholeUnits(base: reducer), reduced: [true, false, false], data: data, shape: shape,
+        chunks: chunks)
+      XCTAssertEqual(streamed.count, (reducer.groups ?? 1) * 512 * 300)
+      XCTAssertEqual(differing(streamed, whole), 0, reducer.name)
+    }
+    // Latitude kept, longitude reduced too: each row's values in the same order.
+    for reducer in [mean, Statistic.standardDeviation.reducer] {
+      let streamed = try run(
+        reducer, reduced: [true, false, true], data: data, shape: shape, chunks: chunks)
+      let whole = try run(
+        WholeUnits(base: reducer), reduced: [true, false, true], data: data, shape: shape,
+        chunks: chunks)
+      XCTAssertEqual(differing(streamed, whole), 0, "\(reducer.name) by lat")
+    }
+  }
+
+  /// How many values differ in their bits (a count, not 150,000 values in a failure).
+  func differing(_ a: [Double], _ b: [Double]) -> Int {
+    a.count == b.count ? zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count : -1
   }
 }

@@ -100,6 +100,8 @@ final class SourceHolder {
 struct ReadOnlyPass: Reducer {
   var name: String { "read-only" }
   var fieldsPerPoint: Int { 0 }
+  /// Read as a time mean would read: in pieces that stay in cache.
+  var pointsAreIndependent: Bool { true }
   func accumulate(_ block: Block, into partial: inout Partial) {}
   func merge(_ right: Partial, into left: inout Partial) {}
   func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {}

@@ -19,11 +19,8 @@ public final class Worker {
   private(set) var kept: NodeSet
   /// Whether this worker has read anything yet (for its start-up time).
   private var hasRead = false
-  /// Where units are read and reduced in pieces, the dimension cut and the indices per piece.
-  let pieces: (dimension: Int, length: Int)?
-
-  /// A piece's smallest target size.
-  static let pieceBytes = 1 << 20
+  /// How units are cut to stay in cache, if they are.
+  let pieces: UnitPieces?
 
   public init(
     plan: ReductionPlan, sizing: SuperstepSizing, reducer: any Reducer, source: any UnitSource,
@@ -40,26 +37,8 @@ public final class Worker {
     elementSize = source.readsFloat32 ? 4 : 8
     buffer = .allocate(byteCount: sizing.unitBytes, alignment: 64)
     kept = NodeSet(tree: tree)
-    pieces = Self.pieces(plan: plan, reducer: reducer, source: source, elementSize: elementSize)
-  }
-
-  /// Units stream through the cache in pieces along their first dimension of more than one
-  /// index when the reducer folds pieces exactly as whole blocks, reading a part costs only
-  /// its bytes, and a kept dimension comes later (so no run of the block crosses pieces).
-  public static func pieces(
-    plan: ReductionPlan, reducer: any Reducer, source: any UnitSource, elementSize: Int
-  ) -> (dimension: Int, length: Int)? {
-    guard reducer.accumulatesInPieces, source.readsPartsCheaply,
-      let d = plan.unitExtent.firstIndex(where: { $0 > 1 }), plan.reduced[d],
-      plan.reduced[(d + 1)...].contains(false)
-    else { return nil }
-    let stepBytes = plan.unitExtent[(d + 1)...].reduce(elementSize, *)
-    // Each piece folds into the whole partial: only pieces eight times its size keep that
-    // traffic small next to the data (a time mean of a whole 0.5-degree field per chunk
-    // has partials a sixth of its unit, and is read whole).
-    let partialBytes = plan.maxTilePoints * reducer.fieldsPerPoint * 8
-    let length = Swift.max(1, Swift.max(pieceBytes, 8 * partialBytes) / stepBytes)
-    return length < plan.unitExtent[d] ? (d, length) : nil
+    pieces = UnitPieces.choose(
+      plan: plan, reducer: reducer, source: source, elementSize: elementSize)
   }
 
   deinit { buffer.deallocate() }
@@ -99,7 +78,9 @@ public final class Worker {
       let (start, count) = plan.block(ofUnit: u)
       var partial: Partial?
       // The whole unit at once, or piece by piece along `pieces.dimension`.
-      let (d, length) = pieces ?? (0, count[0])
+      let d = pieces?.dimension ?? 0
+      let length = pieces?.length ?? count[0]
+      let placed = pieces?.kind == .placed
       var first = 0
       while first < count[d] {
         var pieceStart = start
@@ -108,8 +89,19 @@ public final class Worker {
         pieceCount[d] = Swift.min(length, count[d] - first)
         let block = try read(unit: u, start: pieceStart, count: pieceCount, report: &report)
         let computeStart = ProcessStats.now()
-        if partial == nil { partial = reducer.makePartial(points: block.points) }
-        reducer.accumulate(block, into: &partial!)
+        if placed {
+          var piece = reducer.makePartial(points: block.points)
+          reducer.accumulate(block, into: &piece)
+          let pointsPerIndex = block.points / pieceCount[d]
+          if partial == nil {
+            partial = Partial(
+              points: pointsPerIndex * count[d], fields: piece.fields, groups: piece.groups)
+          }
+          partial!.place(piece, atPoint: first * pointsPerIndex)
+        } else {
+          if partial == nil { partial = reducer.makePartial(points: block.points) }
+          reducer.accumulate(block, into: &partial!)
+        }
         report.computeSeconds += ProcessStats.now() - computeStart
         first += pieceCount[d]
       }
