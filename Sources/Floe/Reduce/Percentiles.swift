@@ -48,11 +48,15 @@ public enum Percentiles {
     }
     let largestShare = (0..<workers).map { share($0).count }.max() ?? steps
     // Bytes per rank for bands of r rows: the read (all workers' bands for this worker's
-    // time share), the same again packed for sending, and the whole series of its own band.
+    // time share), the same again packed for sending, the whole series of its own band (in
+    // the type read), and the results.
     // Grouped (--by time.month: CDO's ymonpctl): one result per group.
     let groups = setup.groups
     let groupCount = groups?.count ?? 1
-    let bytesPerRow = (2 * largestShare * workers + steps + groupCount) * rowPoints * 8
+    let readsFloat32 = setup.readsFloat32 && !setup.decoding.isPacked
+    let valueBytes = readsFloat32 ? 4 : 8
+    let bytesPerRow =
+      ((2 * largestShare * workers + steps) * valueBytes + groupCount * 8) * rowPoints
     let bandRows = min(max(1, (rows + workers - 1) / workers), setup.budgetBytes / bytesPerRow)
     guard bandRows >= 1 else {
       let message =
@@ -91,123 +95,58 @@ public enum Percentiles {
       }
       // Every worker takes part in every superstep, even after an error, so none waits.
       do {
-        // Read as float64 (the series are sorted in float64), through the files in time order.
+        // float32 data stays float32 through the read and the exchange (half the bytes of
+        // float64); every other type is read as float64. Values widen to float64 (exactly)
+        // for the selection, so both give the same result.
         var readSetup = setup
-        readSetup.readsFloat32 = false
+        readSetup.readsFloat32 = readsFloat32
         let source = try HDF5UnitSource(
           path: request.input, variable: request.variable, setup: readSetup, communicator: group)
+        let members = stepsOfEachGroup(groups, steps: steps)
         for s in 0..<supersteps {
           let first = s * workers * bandRows
           let last = min(rows, first + workers * bandRows)
-          let band = { (v: Int) in
+          let bands = (0..<workers).map { v in
             min(last, first + v * bandRows)..<min(last, first + (v + 1) * bandRows)
           }
-          let mine = share(me)
-          // Read: my time share of every band of this superstep.
-          let readStart = ProcessStats.now()
-          var block = [Double](repeating: .nan, count: mine.count * (last - first) * rowPoints)
-          if report.error == nil && !mine.isEmpty && last > first {
-            do {
-              var origin = [Int](repeating: 0, count: shape.count)  // from the selection
-              origin[0] = mine.lowerBound
-              if spatial { origin[1] = first }
-              var count = shape
-              count[0] = mine.count
-              if spatial { count[1] = last - first }
-              try block.withUnsafeMutableBufferPointer {
-                try source.read(
-                  start: origin, count: count, into: UnsafeMutableRawBufferPointer($0))
-                setup.decoding.decode($0)
-              }
-              report.bytesRead += block.count * (setup.readsFloat32 ? 4 : 8)
-            } catch {
-              report.error =
-                "rank \(world.rank) on \(MPI.processorName), time \(mine), rows \(first)..<\(last): reading: \(error)"
-              block = [Double](repeating: .nan, count: block.count)
-            }
-          }
-          report.readSeconds += ProcessStats.now() - readStart
-          // Exchange: each worker's band, for my time share, to that worker.
-          let exchangeStart = ProcessStats.now()
-          var send: [Double] = []
-          var counts: [Int] = []
-          send.reserveCapacity(block.count)
-          for v in 0..<workers {
-            let b = band(v)
-            for t in 0..<mine.count {
-              let base = (t * (last - first) + (b.lowerBound - first)) * rowPoints
-              send.append(contentsOf: block[base..<(base + b.count * rowPoints)])
-            }
-            counts.append(mine.count * b.count * rowPoints)
-          }
-          block = []
-          let (series, _) = try group.alltoallv(send, sendCounts: counts)
-          send = []
-          report.exchangeSeconds += ProcessStats.now() - exchangeStart
-          // Compute: every point of my band, from its whole series (time-major, in order).
-          let computeStart = ProcessStats.now()
-          let b = band(me)
-          let points = b.count * rowPoints
-          if points > 0 {
-            // Group by group (one group when not grouped), each point's valid values in time order.
-            var result = [Double](repeating: .nan, count: groupCount * points)
-            // Series of a block of points at a time, copied point-major first: reading the
-            // time-major exchange buffer along rows instead of with a stride of `points`.
-            let width = 64
-            var block = [Double](repeating: 0, count: width * steps)
-            var values = [Double](repeating: 0, count: steps)
-            // The time steps of each group (nil: not grouped, every step).
-            var members: [[Int]?] = []
-            for g in 0..<groupCount {
-              if let spec = groups {
-                let steps: [Int] = (0..<steps).filter { Int(spec.index[$0]) == g }
-                members.append(steps)
-              } else {
-                members.append(nil)
-              }
-            }
-            for first in stride(from: 0, to: points, by: width) {
-              let count = min(width, points - first)
-              series.withUnsafeBufferPointer { from in
-                block.withUnsafeMutableBufferPointer { to in
-                  for t in 0..<steps {
-                    let row: Int = t * points + first
-                    for j in 0..<count { to[j * steps + t] = from[row + j] }
-                  }
-                }
-              }
-              for j in 0..<count {
-                for g in 0..<groupCount {
-                  values.removeAll(keepingCapacity: true)
-                  if let chosen = members[g] {
-                    let from: Int = j * steps
-                    for t in chosen { values.append(block[from + t]) }
-                  } else {
-                    let from: Int = j * steps
-                    values.append(contentsOf: block[from..<(from + steps)])
-                  }
-                  let at: Int = g * points + first + j
-                  result[at] = Percentile.of(&values, q: q)
-                }
-              }
+          let transpose = Transpose(
+            shape: shape, rows: first..<last, bands: bands, mine: share(me), rank: world.rank)
+          let b = bands[me]
+          let result: [Double]
+          if readSetup.readsFloat32 {
+            let series: [Float] = try transpose.run(
+              source: source, group: group, report: &report,
+              decode: { setup.decoding.decode($0) })
+            let computeStart = ProcessStats.now()
+            result = series.withUnsafeBufferPointer {
+              percentiles(of: $0, points: b.count * rowPoints, members: members, q: q)
             }
             report.computeSeconds += ProcessStats.now() - computeStart
-            if report.error == nil, let file = output.file {
-              do {
-                let variable = try file.file.dataset(request.variable)
-                let fill = NetCDFResultSink.defaultFloatFill
-                var origin = [Int](repeating: 0, count: shape.count - 1)
-                if spatial { origin[0] = b.lowerBound }
-                var count = Array(shape.dropFirst())
-                if spatial { count[0] = b.count }
-                if groups != nil {
-                  origin.insert(0, at: 0)
-                  count.insert(groupCount, at: 0)
-                }
-                try variable.writeResults(result, fill: fill, start: origin, count: count)
-              } catch {
-                report.error = "rank \(world.rank): writing rows \(b): \(error)"
+          } else {
+            let series: [Double] = try transpose.run(
+              source: source, group: group, report: &report,
+              decode: { setup.decoding.decode($0) })
+            let computeStart = ProcessStats.now()
+            result = series.withUnsafeBufferPointer {
+              percentiles(of: $0, points: b.count * rowPoints, members: members, q: q)
+            }
+            report.computeSeconds += ProcessStats.now() - computeStart
+          }
+          if !b.isEmpty && report.error == nil, let file = output.file {
+            do {
+              let variable = try file.file.dataset(request.variable)
+              let fill = NetCDFResultSink.defaultFloatFill
+              var origin = [Int](repeating: 0, count: shape.count - 1)
+              if spatial { origin[0] = b.lowerBound }
+              var count = Array(shape.dropFirst())
+              if spatial { count[0] = b.count }
+              if groups != nil {
+                origin.insert(0, at: 0)
+                count.insert(groupCount, at: 0)
               }
+              try variable.writeResults(result, fill: fill, start: origin, count: count)
+            } catch {
+              report.error = "rank \(world.rank): writing rows \(b): \(error)"
             }
           }
           report.units += b.isEmpty ? 0 : 1
@@ -249,5 +188,117 @@ public enum Percentiles {
     }
     if let summary { log(summary.text) }
     return summary
+  }
+}
+
+extension Percentiles {
+  /// The time steps of each group, or one nil (every step) when not grouped.
+  static func stepsOfEachGroup(_ groups: GroupSpec?, steps: Int) -> [[Int]?] {
+    guard let groups else { return [nil] }
+    var members = [[Int]](repeating: [], count: groups.count)
+    for t in 0..<steps { members[Int(groups.index[t])].append(t) }
+    return members
+  }
+
+  /// The q-th percentile of each point of a band, group by group (group-major), from the
+  /// band's series laid out time-major: `series[t * points + p]`.
+  static func percentiles<T: BinaryFloatingPoint>(
+    of series: UnsafeBufferPointer<T>, points: Int, members: [[Int]?], q: Double
+  ) -> [Double] {
+    guard points > 0 else { return [] }
+    let steps = series.count / points
+    var result = [Double](repeating: .nan, count: members.count * points)
+    // Series of a block of points at a time, copied point-major first: reading the
+    // time-major buffer along rows instead of with a stride of `points`.
+    let width = 64
+    var block = [Double](repeating: 0, count: width * steps)
+    var values = [Double](repeating: 0, count: steps)
+    for first in stride(from: 0, to: points, by: width) {
+      let count = min(width, points - first)
+      block.withUnsafeMutableBufferPointer { to in
+        for t in 0..<steps {
+          let row = t * points + first
+          for j in 0..<count { to[j * steps + t] = Double(series[row + j]) }
+        }
+      }
+      for j in 0..<count {
+        let from = j * steps
+        for (g, chosen) in members.enumerated() {
+          values.removeAll(keepingCapacity: true)
+          if let chosen {
+            for t in chosen { values.append(block[from + t]) }
+          } else {
+            values.append(contentsOf: block[from..<(from + steps)])
+          }
+          result[g * points + first + j] = Percentile.of(&values, q: q)
+        }
+      }
+    }
+    return result
+  }
+}
+
+/// One superstep's move from time to space: this worker reads its time share of the
+/// superstep's rows, and one `MPI_Alltoallv` gives each worker every step of its own band.
+struct Transpose {
+  let shape: [Int]
+  /// The superstep's rows of the first kept dimension, and each worker's band of them.
+  let rows: Range<Int>
+  let bands: [Range<Int>]
+  /// This worker's time steps.
+  let mine: Range<Int>
+  let rank: Int
+
+  var rowPoints: Int { shape.dropFirst(2).reduce(1, *) }
+  var spatial: Bool { shape.count >= 2 }
+
+  /// The whole series of this worker's band, time-major. A read error goes into the report
+  /// and sends NaN, so that every worker still takes part in the exchange.
+  func run<T: MPIScalar & BinaryFloatingPoint>(
+    source: HDF5UnitSource, group: Communicator, report: inout WorkerReport,
+    decode: (UnsafeMutableBufferPointer<T>) -> Void
+  ) throws -> [T] {
+    let readStart = ProcessStats.now()
+    let width = rows.count * rowPoints
+    var block = [T](repeating: .nan, count: mine.count * width)
+    if report.error == nil && !block.isEmpty {
+      do {
+        var origin = [Int](repeating: 0, count: shape.count)  // from the selection
+        origin[0] = mine.lowerBound
+        var count = shape
+        count[0] = mine.count
+        if spatial {
+          origin[1] = rows.lowerBound
+          count[1] = rows.count
+        }
+        try block.withUnsafeMutableBufferPointer {
+          try source.read(start: origin, count: count, into: UnsafeMutableRawBufferPointer($0))
+          decode($0)
+        }
+        report.bytesRead += block.count * MemoryLayout<T>.size
+      } catch {
+        report.error =
+          "rank \(rank) on \(MPI.processorName), time \(mine), rows \(rows): reading: \(error)"
+        block = [T](repeating: .nan, count: block.count)
+      }
+    }
+    report.readSeconds += ProcessStats.now() - readStart
+    // Each worker's band, for my time share, to that worker.
+    let exchangeStart = ProcessStats.now()
+    var send: [T] = []
+    send.reserveCapacity(block.count)
+    var counts: [Int] = []
+    for band in bands {
+      let offset = (band.lowerBound - rows.lowerBound) * rowPoints
+      for t in 0..<mine.count {
+        let base = t * width + offset
+        send.append(contentsOf: block[base..<(base + band.count * rowPoints)])
+      }
+      counts.append(mine.count * band.count * rowPoints)
+    }
+    block = []
+    let (series, _) = try group.alltoallv(send, sendCounts: counts)
+    report.exchangeSeconds += ProcessStats.now() - exchangeStart
+    return series
   }
 }
