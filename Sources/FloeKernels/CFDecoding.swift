@@ -52,6 +52,18 @@ public struct CFDecoding: Sendable, Equatable, Codable {
     let low = validMin.map(Float.init) ?? -.infinity
     let high = validMax.map(Float.init) ?? .infinity
     let missing = self.missing.map(Float.init)
+    if missing.count <= 2 {
+      // The usual case (a _FillValue, perhaps a missing_value): two comparisons the
+      // compiler turns into SIMD, instead of a search of the list per value.
+      let m0 = missing.first ?? .nan
+      let m1 = missing.last ?? .nan
+      for i in 0..<values.count {
+        let x = values[i]
+        let valid = x >= low && x <= high && x != m0 && x != m1
+        values[i] = valid ? x : .nan
+      }
+      return
+    }
     for i in 0..<values.count {
       let x = values[i]
       values[i] = x >= low && x <= high && !missing.contains(x) ? x : .nan

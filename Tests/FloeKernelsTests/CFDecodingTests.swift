@@ -32,4 +32,19 @@ final class CFDecodingTests: XCTestCase {
     XCTAssertFalse(decoding.needsPass)
     XCTAssertEqual(decoding.kernelMissing, MissingValues([1e20]))
   }
+
+  /// No, one, two (two comparisons) and three (a search of the list) missing values.
+  func testFloatMissingValuesBecomeNaNHoweverManyThereAre() {
+    let lists: [[Float]] = [[], [-999], [-999, 1e20], [-999, 1e20, 7]]
+    for missing in lists {
+      let decoding = CFDecoding(missing: missing.map(Double.init))
+      var values: [Float] = [-999, 1e20, 7, 250, .nan, -.infinity]
+      values.withUnsafeMutableBufferPointer { decoding.decode($0) }
+      let expected: [Float] = [-999, 1e20, 7, 250, .nan, -.infinity].map {
+        missing.contains($0) ? .nan : $0
+      }
+      XCTAssertEqual(
+        values.map(\.bitPattern), expected.map(\.bitPattern), "missing \(missing)")
+    }
+  }
 }
