@@ -216,7 +216,3 @@ public struct UnitError: Error, CustomStringConvertible {
     "rank \(rank) on \(host), unit \(unit) of \(units) (\(coordinates)), \(operation): \(message)"
   }
 }
-
-extension Error {
-  var description: String { (self as? CustomStringConvertible)?.description ?? "\(self)" }
-}
