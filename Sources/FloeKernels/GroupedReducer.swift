@@ -112,33 +112,20 @@ public struct GroupedReducer: Reducer {
   }
 
   public func merge(_ right: Partial, into left: inout Partial) {
+    if base.mergesByAdding {
+      return mergeSums(right, into: &left)
+    }
     let l = left.groups!
     let r = right.groups!
     // Right's groups all in left (the usual case high in the tree): merge in place.
     if r.allSatisfy(l.contains) {
       for (j, g) in r.enumerated() {
         let i = l.firstIndex(of: g)!
-        let from = slotRange(j, points: right.points)
-        if base.mergesByAdding {
-          left.add(right.storage[from], at: slotRange(i, points: left.points).lowerBound)
-        } else {
-          let other = Partial(
-            points: right.points, fields: base.fieldsPerPoint, storage: Array(right.storage[from]))
-          withSlot(i, of: &left) { base.merge(other, into: &$0) }
-        }
+        let other = Partial(
+          points: right.points, fields: base.fieldsPerPoint,
+          storage: Array(right.storage[slotRange(j, points: right.points)]))
+        withSlot(i, of: &left) { base.merge(other, into: &$0) }
       }
-      return
-    }
-    // Left's groups all in right, for sums: add left into right's slots (a + b == b + a).
-    if base.mergesByAdding && l.allSatisfy(r.contains) {
-      var sum = right
-      for (i, g) in l.enumerated() {
-        let j = r.firstIndex(of: g)!
-        sum.add(
-          left.storage[slotRange(i, points: left.points)],
-          at: slotRange(j, points: sum.points).lowerBound)
-      }
-      left = sum
       return
     }
     let points = left.points
@@ -171,6 +158,30 @@ public struct GroupedReducer: Reducer {
       }
     }
     left = Partial(points: points, fields: groups.count * fields, storage: storage, groups: groups)
+  }
+
+  /// The merge when the base's merge is a sum: right's slots are added into left's in place,
+  /// and the groups left lacks are inserted in order — at the end, for neighbouring ranges
+  /// in time, where the storage grows geometrically — so right's shared slots are never
+  /// copied, and left only to grow. Each shared group's values are added as the base would
+  /// (a + b == b + a, which also lets the tree add the smaller partial into the larger).
+  func mergeSums(_ right: Partial, into left: inout Partial) {
+    let r = right.groups!
+    let slotSize = base.fieldsPerPoint * left.points
+    var i = 0
+    for (j, g) in r.enumerated() {
+      let held = left.groups!
+      while i < held.count && held[i] < g { i += 1 }
+      let from = right.storage[slotRange(j, points: right.points)]
+      if i < held.count && held[i] == g {
+        left.add(from, at: i * slotSize)
+      } else {
+        left.storage.insert(contentsOf: from, at: i * slotSize)
+        left.groups!.insert(g, at: i)
+        left.fields += base.fieldsPerPoint
+      }
+      i += 1
+    }
   }
 
   public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {

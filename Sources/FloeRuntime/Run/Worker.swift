@@ -57,7 +57,7 @@ public final class Worker {
     let start = ProcessStats.now()
     do {
       if let merged = try exchange(nodes, tag: 1000 + number % 1000) {
-        kept.merge(merged, reducer: reducer)
+        kept.merge(consume merged, reducer: reducer)
       }
     } catch {
       report.error =

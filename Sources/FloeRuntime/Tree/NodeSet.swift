@@ -18,11 +18,16 @@ public struct NodeSet: Sendable {
   public mutating func insert(_ node: TreeNode, _ partial: consuming Partial, reducer: any Reducer)
   {
     var (level, index) = tree.normalize(level: node.level, index: node.index)
-    var value = partial
+    var value = consume partial
     while true {
       let sibling = TreeNode(tile: node.tile, level: level, index: index ^ 1)
       guard var other = nodes.removeValue(forKey: sibling) else { break }
-      if index % 2 == 0 {
+      if reducer.mergesByAdding {
+        // Sums commute bit for bit (a + b == b + a): add the smaller partial into the
+        // larger, in place, whichever side it is on (a grouped partial's months differ).
+        if other.storage.count > value.storage.count { swap(&value, &other) }
+        reducer.merge(other, into: &value)
+      } else if index % 2 == 0 {
         reducer.merge(other, into: &value)
       } else {
         reducer.merge(value, into: &other)
@@ -35,10 +40,12 @@ public struct NodeSet: Sendable {
     nodes[key] = value
   }
 
-  /// Adds every node of `other`.
-  public mutating func merge(_ other: NodeSet, reducer: any Reducer) {
-    for (node, partial) in other.nodes.sorted(by: { $0.key < $1.key }) {
-      insert(node, partial, reducer: reducer)
+  /// Adds every node of `other`, in canonical order. Takes `other` over: each partial is
+  /// moved out, not shared, so merging into it does not copy it.
+  public mutating func merge(_ other: consuming NodeSet, reducer: any Reducer) {
+    var pending = consume other
+    for node in pending.nodes.keys.sorted() {
+      insert(node, pending.nodes.removeValue(forKey: node)!, reducer: reducer)
     }
   }
 
