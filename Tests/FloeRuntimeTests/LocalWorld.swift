@@ -71,6 +71,12 @@ struct LocalTransport: Transport {
     return (0..<size).map { WorkerReport(wire: world.take(from: $0, to: 0, tag: -2)[...]) }
   }
 
+  func gatherText(_ text: String) throws -> [String] {
+    world.put(Array(text.utf8), from: rank, to: 0, tag: -3)
+    guard rank == 0 else { return [] }
+    return (0..<size).map { String(decoding: world.take(from: $0, to: 0, tag: -3), as: UTF8.self) }
+  }
+
   func send(_ bytes: [UInt8], to: Int, tag: Int) throws {
     world.put(bytes, from: rank, to: to, tag: tag)
   }
@@ -81,6 +87,7 @@ struct LocalTransport: Transport {
     case .work(let r): [0] + withUnsafeBytes(of: (r.lowerBound, r.upperBound)) { Array($0) }
     case .finish: [1]
     case .exit(let code): [2, UInt8(code)]
+    case .explain: [3]
     }
   }
 
@@ -90,6 +97,7 @@ struct LocalTransport: Transport {
       let pair = bytes[1...].withUnsafeBytes { $0.loadUnaligned(as: (Int, Int).self) }
       return .work(pair.0..<pair.1)
     case 1: return .finish
+    case 3: return .explain
     default: return .exit(Int32(bytes[1]))
     }
   }

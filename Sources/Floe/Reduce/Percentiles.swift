@@ -162,14 +162,13 @@ public enum Percentiles {
     try world.barrier(.sleeping)
 
     // Rank 0 collects the reports, names the first error, and renames the output.
-    let reports = try world.gather(report.wire, root: 0)
+    let transport = MPITransport(world)
+    var all = try transport.gather(report)
+    let texts = try transport.gatherText(report.error ?? "")
     var failure: String?
     var summary: RunSummary?
     if world.rank == 0 {
-      let n = WorkerReport.wireSize
-      let all = stride(from: 0, to: reports.count, by: n).map {
-        WorkerReport(wire: reports[$0..<($0 + n)])
-      }
+      for r in all.indices where all[r].error != nil { all[r].error = texts[r] }
       let workerReports = world.size > 1 ? Array(all.dropFirst()) : all
       failure = workerReports.compactMap(\.error).first
       if failure == nil && rename(temporary, request.output) != 0 {

@@ -63,7 +63,7 @@ public struct ReductionJob: Sendable {
         report.peakRSSBytes = ProcessStats.peakRSSBytes
         report.cpuSeconds = ProcessStats.cpuSeconds
         return report
-      case .exit:
+      case .exit, .explain:
         return WorkerReport()
       }
     }
@@ -71,6 +71,7 @@ public struct ReductionJob: Sendable {
     if transport.rank != 0 {
       // A worker: follow orders until told to exit.
       var step = 0
+      var lastError: String?
       while true {
         let waitStart = ProcessStats.now()
         let order = try transport.scatter([])
@@ -79,8 +80,13 @@ public struct ReductionJob: Sendable {
           if code != 0 { throw JobFailure(message: "", exitCode: code) }
           return nil
         }
+        if order == .explain {
+          _ = try transport.gatherText(lastError ?? "")
+          continue
+        }
         var report = obey(order, step: step)
         report.waitSeconds = waited
+        lastError = report.error
         _ = try transport.gather(report)
         step += 1
       }
@@ -95,7 +101,16 @@ public struct ReductionJob: Sendable {
       if alone { return [obey(ranges.map { .work($0[0]) } ?? order, step: step)] }
       let orders = [Order.exit(0)] + (0..<workers).map { w in ranges.map { .work($0[w]) } ?? order }
       _ = try transport.scatter(orders)
-      return Array(try transport.gather(WorkerReport()).dropFirst())
+      var reports = Array(try transport.gather(WorkerReport()).dropFirst())
+      if reports.contains(where: { $0.error != nil }) {
+        // The reports carry only a flag: ask every worker for its text.
+        _ = try transport.scatter([Order](repeating: .explain, count: transport.size))
+        let texts = try transport.gatherText("").dropFirst()
+        for (w, text) in zip(reports.indices, texts) where reports[w].error != nil {
+          reports[w].error = text
+        }
+      }
+      return reports
     }
     var failure: String?
     var step = 0

@@ -6,12 +6,16 @@ public enum Order: Equatable, Sendable {
   case finish
   /// The job is over; exit with this code.
   case exit(Int32)
+  /// Some report said it failed: every worker sends its last error text (empty if none),
+  /// in one `Transport.gatherText`.
+  case explain
 
   var wire: [Int64] {
     switch self {
     case .work(let r): [0, Int64(r.lowerBound), Int64(r.upperBound)]
     case .finish: [1, 0, 0]
     case .exit(let code): [2, Int64(code), 0]
+    case .explain: [3, 0, 0]
     }
   }
 
@@ -20,6 +24,7 @@ public enum Order: Equatable, Sendable {
     switch w[0] {
     case 0: self = .work(Int(w[1])..<Int(w[2]))
     case 1: self = .finish
+    case 3: self = .explain
     default: self = .exit(Int32(w[1]))
     }
   }

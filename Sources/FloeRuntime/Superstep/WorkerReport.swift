@@ -17,33 +17,24 @@ public struct WorkerReport: Equatable, Sendable {
 
   public init() {}
 
-  /// Bytes on the wire; longer error texts are cut to fit.
-  public static let wireSize = 4096
+  /// Bytes on the wire: ten numbers. An error's text does not travel with the report: the
+  /// flag does, and rank 0 then asks for the texts (`Order.explain`), so that the gather of
+  /// every superstep stays 80 bytes per worker however long a message can be.
+  public static let wireSize = numbers * 8
   static let numbers = 10
 
   public var wire: [UInt8] {
-    var out = [UInt8](repeating: 0, count: Self.wireSize)
     let values: [Double] = [
       error == nil ? 0 : 1, Double(units), Double(bytesRead), readSeconds, computeSeconds,
       exchangeSeconds, waitSeconds, Double(peakRSSBytes), cpuSeconds, startupSeconds,
     ]
-    values.withUnsafeBytes { raw in for i in 0..<raw.count { out[i] = raw[i] } }
-    let text = Array((error ?? "").utf8.prefix(Self.wireSize - Self.numbers * 8 - 8))
-    var length = Int64(text.count).littleEndian
-    withUnsafeBytes(of: &length) { raw in for i in 0..<8 { out[Self.numbers * 8 + i] = raw[i] } }
-    for (i, b) in text.enumerated() { out[Self.numbers * 8 + 8 + i] = b }
-    return out
+    return values.withUnsafeBytes { Array($0) }
   }
 
+  /// A report from the wire; a failed worker's `error` is empty until its text arrives.
   public init(wire: ArraySlice<UInt8>) {
-    let bytes = Array(wire)
     var values = [Double](repeating: 0, count: Self.numbers)
-    values.withUnsafeMutableBytes { $0.copyBytes(from: bytes[0..<(Self.numbers * 8)]) }
-    var length: Int64 = 0
-    withUnsafeMutableBytes(of: &length) {
-      $0.copyBytes(from: bytes[(Self.numbers * 8)..<(Self.numbers * 8 + 8)])
-    }
-    let start = Self.numbers * 8 + 8
+    values.withUnsafeMutableBytes { $0.copyBytes(from: wire.prefix(Self.wireSize)) }
     units = Int(values[1])
     bytesRead = Int(values[2])
     readSeconds = values[3]
@@ -53,7 +44,6 @@ public struct WorkerReport: Equatable, Sendable {
     peakRSSBytes = Int(values[7])
     cpuSeconds = values[8]
     startupSeconds = values[9]
-    error =
-      values[0] != 0 ? String(decoding: bytes[start..<(start + Int(length))], as: UTF8.self) : nil
+    error = values[0] != 0 ? "" : nil
   }
 }

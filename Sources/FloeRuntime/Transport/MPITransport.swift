@@ -30,6 +30,18 @@ public struct MPITransport: Transport {
     return stride(from: 0, to: all.count, by: n).map { WorkerReport(wire: all[$0..<($0 + n)]) }
   }
 
+  /// Only after a failure: waits without sleeping.
+  public func gatherText(_ text: String) throws -> [String] {
+    let (bytes, counts) = try communicator.gatherv(Array(text.utf8), root: 0)
+    var texts: [String] = []
+    var start = 0
+    for count in counts {
+      texts.append(String(decoding: bytes[start..<(start + count)], as: UTF8.self))
+      start += count
+    }
+    return texts
+  }
+
   public func send(_ bytes: [UInt8], to rank: Int, tag: Int) throws {
     try communicator.send(bytes, to: rank, tag: tag, waiting)
   }

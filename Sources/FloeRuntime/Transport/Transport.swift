@@ -11,6 +11,8 @@ public protocol Transport {
   func scatter(_ orders: [Order]) throws -> Order
   /// Collective: every rank passes its report; rank 0 gets all in rank order, others [].
   func gather(_ report: WorkerReport) throws -> [WorkerReport]
+  /// Collective: every rank passes a text; rank 0 gets all in rank order, others [].
+  func gatherText(_ text: String) throws -> [String]
   /// Sends bytes to one rank.
   func send(_ bytes: [UInt8], to rank: Int, tag: Int) throws
   /// Receives the next bytes from one rank with `tag`.
