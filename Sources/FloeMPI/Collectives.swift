@@ -228,6 +228,17 @@ extension Communicator {
   public func alltoallv<T: MPIScalar>(_ values: [T], sendCounts: [Int]) throws(MPIError) -> (
     values: [T], counts: [Int]
   ) {
+    var result: [T] = []
+    let counts = try alltoallv(values, sendCounts: sendCounts, into: &result)
+    return (result, counts)
+  }
+
+  /// The same into `result`, whose storage is reused when it is large enough (a caller that
+  /// exchanges hundreds of MB again and again saves the page faults of fresh memory).
+  /// Returns the count from each sender.
+  public func alltoallv<T: MPIScalar>(_ values: [T], sendCounts: [Int], into result: inout [T])
+    throws(MPIError) -> [Int]
+  {
     guard sendCounts.count == size, sendCounts.reduce(0, +) == values.count else {
       throw MPIError.usage(
         "MPI_Alltoallv",
@@ -240,7 +251,11 @@ extension Communicator {
     let sendOffsets = try offsets(of: send32, "MPI_Alltoallv")
     let receiveOffsets = try offsets(of: receive32, "MPI_Alltoallv")
     let total = receive32.reduce(0) { $0 + Int($1) }
-    var result = [T](unsafeUninitializedCapacity: total) { $1 = total }
+    if result.count > total {
+      result.removeLast(result.count - total)
+    } else if result.count < total {
+      result = [T](unsafeUninitializedCapacity: total) { $1 = total }
+    }
     let code = values.withUnsafeBytes { send in
       result.withUnsafeMutableBytes { receive in
         MPI_Alltoallv(
@@ -249,7 +264,7 @@ extension Communicator {
       }
     }
     try check(code, "MPI_Alltoallv")
-    return (result, receive32.map(Int.init))
+    return receive32.map(Int.init)
   }
 
   /// Exclusive prefix sums of `counts`, checked to fit MPI's `int` displacements.

@@ -22,14 +22,15 @@ final class PercentileTests: XCTestCase {
   }
 
   /// Selection finds the same order statistics as sorting: the same bits, on series with
-  /// many repeats, NaNs, sorted and reversed runs, and every size up to 300.
+  /// many repeats, NaNs, sorted and reversed runs, every size up to 300 and a few larger.
   func testSelectionGivesTheSortedSeriesBits() {
     var state: UInt64 = 3
     func random() -> Double {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return Double(state >> 11) / Double(1 << 53)
     }
-    for n in 1...300 {
+    // Past 600 values the selection narrows the range on a sample first.
+    for n in Array(1...300) + [601, 1_000, 6_000, 10_007] {
       let kind = n % 4
       var series: [Double] = (0..<n).map { i in
         switch kind {
@@ -66,5 +67,21 @@ final class PercentileTests: XCTestCase {
     }
     XCTAssertEqual(Statistic.percentile(95).description, "p95")
     XCTAssertEqual(Statistic.percentile(50).description, "median")
+  }
+
+  /// float32 series give the bits of the same series widened to float64.
+  func testFloat32SelectionGivesTheWidenedSeriesBits() {
+    var state: UInt64 = 11
+    let series: [Float] = (0..<6_000).map { _ in
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let u = Double(state >> 11) / Double(1 << 53)
+      return u < 0.05 ? .nan : Float(200 + 100 * u)
+    }
+    for q: Double in [0, 5, 50, 95, 99, 100] {
+      var narrow = series
+      var wide = series.map(Double.init)
+      XCTAssertEqual(
+        Percentile.of(&narrow, q: q).bitPattern, Percentile.of(&wide, q: q).bitPattern, "q \(q)")
+    }
   }
 }
