@@ -226,3 +226,14 @@ public struct TimeAxis: Sendable {
     return (Double(days) * 86400 + date.seconds - reference.seconds) / secondsPerUnit
   }
 }
+
+extension TimeAxis {
+  /// The axis of time coordinate `coordinate` in `file`; an error names both.
+  init(units: String, calendar: String?, coordinate: String, file: String) throws {
+    do {
+      try self.init(units: units, calendar: calendar)
+    } catch {
+      throw ReduceError("time coordinate '\(coordinate)' in \(file): \(error)")
+    }
+  }
+}

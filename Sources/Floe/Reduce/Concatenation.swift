@@ -72,7 +72,8 @@ struct Concatenation {
         }
         // Times in the first file's units ("days since 1850" and "days since 2000" both work).
         if let referenceAxis, let timeUnits, timeUnits != reference.timeUnits {
-          let axis = try TimeAxis(units: timeUnits, calendar: calendar)
+          let axis = try TimeAxis(
+            units: timeUnits, calendar: calendar, coordinate: names[0], file: path)
           times = times.map { referenceAxis.value(axis.date($0)) }
           bounds = bounds?.map { referenceAxis.value(axis.date($0)) }
         }
@@ -84,7 +85,8 @@ struct Concatenation {
       } else {
         reference = (dataset.dataType, names, dataset.shape, units, timeUnits, calendar)
         if let timeUnits, timeUnits.contains(" since ") {
-          referenceAxis = try TimeAxis(units: timeUnits, calendar: calendar)
+          referenceAxis = try TimeAxis(
+            units: timeUnits, calendar: calendar, coordinate: names[0], file: path)
         }
       }
       parts.append(

@@ -70,7 +70,9 @@ extension ReductionSetup {
       guard let units = try coordinate.attribute("units")?.string else {
         throw ReduceError("time coordinate '\(names[time])' in \(request.input) has no units")
       }
-      let axis = try TimeAxis(units: units, calendar: try coordinate.attribute("calendar")?.string)
+      let axis = try TimeAxis(
+        units: units, calendar: try coordinate.attribute("calendar")?.string,
+        coordinate: names[time], file: request.input)
       let times: [Double] =
         try recordTimes.map { Array($0[origin[time]..<(origin[time] + extent[time])]) }
         ?? coordinate.read(start: [origin[time]], count: [extent[time]])
@@ -229,7 +231,9 @@ extension ReductionSetup {
           d == 0 ? try recordTimes ?? coordinate.readAll() : try coordinate.readAll()
         let timeAxis = try coordinate.attribute("units")?.string.flatMap { units in
           units.contains(" since ")
-            ? try TimeAxis(units: units, calendar: try coordinate.attribute("calendar")?.string)
+            ? try TimeAxis(
+              units: units, calendar: try coordinate.attribute("calendar")?.string,
+              coordinate: names[d], file: request.input)
             : nil
         }
         func value(_ text: String?) throws -> Double? {
