@@ -17,9 +17,10 @@ final class LocalJobTests: XCTestCase {
 
   /// Runs on `ranks` threads with a budget that lets each worker take `share` units per
   /// superstep (0: all of them).
-  func run(ranks: Int, share: Int, statistic: Statistic, reduced: [Bool], failOn: [Int]? = nil)
-    throws -> ([Double], [Result<RunSummary?, any Error>])
-  {
+  func run(
+    ranks: Int, share: Int, statistic: Statistic, reduced: [Bool], failOn: [Int]? = nil,
+    checkpointing: Checkpointing? = nil
+  ) throws -> ([Double], [Result<RunSummary?, any Error>]) {
     let plan = ReductionPlan(
       shape: shape, reduced: reduced, chunks: [4, 3, 7], targetUnitElements: 1)
     let reducer = statistic.reducer
@@ -39,7 +40,7 @@ final class LocalJobTests: XCTestCase {
       try job.run(
         transport: transport,
         makeSource: { ArraySource(data: data, shape: shape, failOnUnit: failOn) },
-        makeSink: { sink }, log: { _ in })
+        makeSink: { sink }, log: { _ in }, checkpointing: checkpointing)
     }
     return (sink.values, results)
   }
@@ -68,6 +69,48 @@ final class LocalJobTests: XCTestCase {
           }
         }
         XCTAssertGreaterThan(supersteps.count, 2, "budgets should force different superstep counts")
+      }
+    }
+  }
+
+  /// A job saved after every superstep, then resumed from each of its checkpoints at other
+  /// rank counts and budgets, gives the bits of a run that was never interrupted.
+  func testResumingFromAnyCheckpointGivesTheSameBits() throws {
+    final class Saved: @unchecked Sendable {
+      let lock = NSLock()
+      var checkpoints: [(unitsDone: Int, state: [UInt8])] = []
+    }
+    for statistic in [Statistic.mean, .standardDeviation] {
+      let reduced = [true, false, false]
+      let (clean, _) = try run(ranks: 3, share: 2, statistic: statistic, reduced: reduced)
+      let saved = Saved()
+      let saving = Checkpointing(
+        everySupersteps: 1, everySeconds: .infinity,
+        save: { state, done in saved.lock.withLock { saved.checkpoints.append((done, state)) } })
+      let (checkpointed, _) = try run(
+        ranks: 3, share: 2, statistic: statistic, reduced: reduced, checkpointing: saving)
+      XCTAssertEqual(checkpointed.map(\.bitPattern), clean.map(\.bitPattern))
+      // 28 units, at most 4 per superstep (shares follow the workers' speeds): a checkpoint
+      // after each superstep but the last.
+      let done = saved.checkpoints.map(\.unitsDone)
+      XCTAssertEqual(done, done.sorted())
+      XCTAssertEqual(Set(done).count, done.count)
+      XCTAssertGreaterThanOrEqual(done.count, 6)
+      XCTAssertTrue(done.allSatisfy { $0 > 0 && $0 < 28 }, "\(done)")
+      for (done, state) in saved.checkpoints {
+        for (ranks, share) in [(1, 5), (2, 1), (5, 3)] {
+          let resuming = Checkpointing(
+            everySupersteps: 1_000, everySeconds: .infinity, unitsDone: done, state: { state },
+            save: { _, _ in })
+          let (resumed, results) = try run(
+            ranks: ranks, share: share, statistic: statistic, reduced: reduced,
+            checkpointing: resuming)
+          let summary = try XCTUnwrap(try results[0].get())
+          XCTAssertEqual(summary.workers.reduce(0) { $0 + $1.units }, 28 - done)
+          XCTAssertEqual(
+            resumed.map(\.bitPattern), clean.map(\.bitPattern),
+            "\(statistic) from unit \(done) on \(ranks) ranks")
+        }
       }
     }
   }

@@ -88,6 +88,7 @@ struct LocalTransport: Transport {
     case .finish: [1]
     case .exit(let code): [2, UInt8(code)]
     case .explain: [3]
+    case .checkpoint(let n): [4] + withUnsafeBytes(of: n) { Array($0) }
     }
   }
 
@@ -98,6 +99,7 @@ struct LocalTransport: Transport {
       return .work(pair.0..<pair.1)
     case 1: return .finish
     case 3: return .explain
+    case 4: return .checkpoint(bytes[1...].withUnsafeBytes { $0.loadUnaligned(as: Int.self) })
     default: return .exit(Int32(bytes[1]))
     }
   }

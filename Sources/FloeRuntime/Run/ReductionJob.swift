@@ -22,9 +22,11 @@ public struct ReductionJob: Sendable {
   /// throws `JobFailure`.
   /// - `makeSource` is called on working ranks, before the first superstep.
   /// - `makeSink` is called on the keeper once every unit is merged.
+  /// - `checkpointing`: saves progress on the keeper when due, and starts from a saved one.
   public func run(
     transport: any Transport, makeSource: () throws -> any UnitSource,
-    makeSink: () throws -> any ResultSink, log: (String) -> Void
+    makeSink: () throws -> any ResultSink, log: (String) -> Void,
+    checkpointing: Checkpointing? = nil
   ) throws -> RunSummary? {
     let alone = transport.size == 1
     let workers = Self.workers(worldSize: transport.size)
@@ -39,6 +41,13 @@ public struct ReductionJob: Sendable {
         plan: plan, sizing: sizing, reducer: reducer, source: source, index: index,
         workers: workers,
         rankOfWorker: { alone ? 0 : $0 + 1 }, transport: transport)
+    }
+    var restoreError: String?
+    if let worker, worker.index == 0, let checkpointing, let state = checkpointing.state {
+      do { worker.restore(try state()) } catch {
+        restoreError =
+          "rank \(transport.rank) on \(transport.host): reading the checkpoint: \(error)"
+      }
     }
 
     // What a worker does with one order; also called inline by a rank 0 that works alone.
@@ -63,6 +72,15 @@ public struct ReductionJob: Sendable {
         report.peakRSSBytes = ProcessStats.peakRSSBytes
         report.cpuSeconds = ProcessStats.cpuSeconds
         return report
+      case .checkpoint(let unitsDone):
+        var report = WorkerReport()
+        if worker.index == 0, let checkpointing {
+          do { try checkpointing.save(worker.keptState, unitsDone) } catch {
+            report.error =
+              "rank \(transport.rank) on \(transport.host): writing the checkpoint: \(error)"
+          }
+        }
+        return report
       case .exit, .explain:
         return WorkerReport()
       }
@@ -86,6 +104,7 @@ public struct ReductionJob: Sendable {
         }
         var report = obey(order, step: step)
         report.waitSeconds = waited
+        if step == 0 && restoreError != nil { report.error = restoreError }
         lastError = report.error
         _ = try transport.gather(report)
         step += 1
@@ -93,7 +112,8 @@ public struct ReductionJob: Sendable {
     }
 
     // Rank 0: the scheduler.
-    let scheduler = Scheduler(plan: plan, sizing: sizing, workers: workers)
+    let scheduler = Scheduler(
+      plan: plan, sizing: sizing, workers: workers, startingAt: checkpointing?.unitsDone ?? 0)
     let start = ProcessStats.now()
     let cpuAtStart = ProcessStats.cpuSeconds
     // Sends the superstep's orders (its ranges, else `order` to all) and collects reports.
@@ -112,12 +132,24 @@ public struct ReductionJob: Sendable {
       }
       return reports
     }
-    var failure: String?
+    var failure: String? = alone ? restoreError : nil
     var step = 0
+    var sinceCheckpoint = (supersteps: 0, start: start)
     while failure == nil, let ranges = scheduler.nextRanges() {
       let reports = try dispatch(.finish, ranges, step)
       failure = scheduler.record(reports, ranges: ranges)
       step += 1
+      sinceCheckpoint.supersteps += 1
+      if failure == nil, let checkpointing, scheduler.position < plan.unitCount,
+        checkpointing.isDue(
+          supersteps: sinceCheckpoint.supersteps,
+          seconds: ProcessStats.now() - sinceCheckpoint.start)
+      {
+        failure = scheduler.record(
+          try dispatch(.checkpoint(scheduler.position), nil, step), ranges: nil)
+        step += 1
+        sinceCheckpoint = (0, ProcessStats.now())
+      }
     }
     if failure == nil {
       let reports = try dispatch(.finish, nil, step)

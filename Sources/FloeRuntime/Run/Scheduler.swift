@@ -3,15 +3,18 @@ public final class Scheduler {
   let plan: ReductionPlan
   let sizing: SuperstepSizing
   let workers: Int
-  private var position = 0
+  /// Every unit before this one has gone out.
+  private(set) var position = 0
   private var speeds: [Double]
   private var totals: [WorkerReport]
   private(set) var supersteps = 0
 
-  public init(plan: ReductionPlan, sizing: SuperstepSizing, workers: Int) {
+  /// `startingAt`: the units before it are done (a resumed job).
+  public init(plan: ReductionPlan, sizing: SuperstepSizing, workers: Int, startingAt: Int = 0) {
     self.plan = plan
     self.sizing = sizing
     self.workers = workers
+    position = startingAt
     speeds = [Double](repeating: 1, count: workers)
     totals = [WorkerReport](repeating: WorkerReport(), count: workers)
   }

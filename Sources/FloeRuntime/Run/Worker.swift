@@ -43,6 +43,12 @@ public final class Worker {
 
   deinit { buffer.deallocate() }
 
+  /// On the keeper: every node merged so far, as a checkpoint stores it.
+  public var keptState: [UInt8] { kept.encoded() }
+
+  /// On the keeper of a resumed job: the nodes a checkpoint stored.
+  public func restore(_ state: [UInt8]) { kept = NodeSet(decoding: state, tree: tree) }
+
   /// One superstep: read, reduce, exchange. Never skips the exchange, even after an error,
   /// so that no neighbour waits forever; the error goes into the report.
   public func superstep(_ range: Range<Int>, number: Int) -> WorkerReport {

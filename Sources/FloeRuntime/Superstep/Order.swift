@@ -9,6 +9,8 @@ public enum Order: Equatable, Sendable {
   /// Some report said it failed: every worker sends its last error text (empty if none),
   /// in one `Transport.gatherText`.
   case explain
+  /// Every unit before this one is merged: the keeper saves a checkpoint.
+  case checkpoint(Int)
 
   var wire: [Int64] {
     switch self {
@@ -16,6 +18,7 @@ public enum Order: Equatable, Sendable {
     case .finish: [1, 0, 0]
     case .exit(let code): [2, Int64(code), 0]
     case .explain: [3, 0, 0]
+    case .checkpoint(let unitsDone): [4, Int64(unitsDone), 0]
     }
   }
 
@@ -25,6 +28,7 @@ public enum Order: Equatable, Sendable {
     case 0: self = .work(Int(w[1])..<Int(w[2]))
     case 1: self = .finish
     case 3: self = .explain
+    case 4: self = .checkpoint(Int(w[1]))
     default: self = .exit(Int32(w[1]))
     }
   }
