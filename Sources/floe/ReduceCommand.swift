@@ -71,6 +71,8 @@ struct ReduceCommand: DistributedCommand {
 
   @OptionGroup var budget: BudgetOptions
 
+  @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
+
   func validate() throws {
     if output == nil && !readOnly { throw ValidationError("give the output file with -o") }
     if output != nil && readOnly {
@@ -94,6 +96,14 @@ struct ReduceCommand: DistributedCommand {
     for text in isel where Selection(isel: text) == nil {
       throw ValidationError("--isel '\(text)' is not DIM=I:J with whole numbers")
     }
+    if checkpoints.checkpoint != nil {
+      if readOnly { throw ValidationError("--read-only saves nothing: leave out --checkpoint") }
+      if case .percentile? = Statistic(name: op ?? "") {
+        throw ValidationError(
+          "--checkpoint is not available for median and pNN yet (they transpose the data in one pass)"
+        )
+      }
+    }
     if let dtype, !["float32", "float64"].contains(dtype) {
       throw ValidationError("--dtype '\(dtype)': use float32 or float64")
     }
@@ -114,6 +124,7 @@ struct ReduceCommand: DistributedCommand {
       sel.compactMap(Selection.init(sel:)) + isel.compactMap(Selection.init(isel:))
     request.writeFloat64 = dtype == "float64"
     request.moreInputs = Array(inputs.dropFirst())
+    request.checkpoint = checkpoints.request
     _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
   }
 }

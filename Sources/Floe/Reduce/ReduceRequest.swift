@@ -34,6 +34,8 @@ public struct ReduceRequest: Sendable {
   public var customReducer: (any Reducer)?
   /// Read every unit and compute nothing, write nothing (`--read-only`): Floe's own floor.
   public var readOnly = false
+  /// `--checkpoint DIR` (and `--resume`): save progress, start from saved progress.
+  public var checkpoint: CheckpointRequest?
 
   /// The CF `cell_methods` words for the result.
   public var cellMethod: String {

@@ -27,10 +27,77 @@ public enum Reduction {
     }
     let setup = try plan(request, world: world, log: log)
     return try execute(
-      request, setup: setup, reducer: setup.reducer(for: request), world: world, log: log
+      request, setup: setup, reducer: setup.reducer(for: request), world: world, log: log,
+      checkpointing: try checkpointing(request, setup: setup, world: world, log: log)
     ) { setup, source in
       try NetCDFResultSink(request: request, setup: setup, source: source)
     }
+  }
+
+  /// `--checkpoint` and `--resume`: rank 0 checks the directory and any saved progress
+  /// against this job's fingerprint; every rank learns where the job starts.
+  static func checkpointing(
+    _ request: ReduceRequest, setup: ReductionSetup, world: Communicator, log: (String) -> Void
+  ) throws -> Checkpointing? {
+    guard let options = request.checkpoint else { return nil }
+    let path = options.path
+    let encoded = try Agreement.rankZero(world) { () throws -> [UInt8] in
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: options.directory, isDirectory: &isDirectory),
+        isDirectory.boolValue
+      else { throw ReduceError("--checkpoint \(options.directory): no such directory") }
+      let fingerprint = try JobFingerprint(request: request, setup: setup)
+      var unitsDone = 0
+      if options.resume, let saved = try CheckpointFile.read(path) {
+        let differences = fingerprint.differences(from: saved.fingerprint)
+        guard differences.isEmpty else {
+          throw ReduceError(
+            "--resume: the checkpoint \(path) is from another job ("
+              + differences.joined(separator: "; ")
+              + "); remove it to start again")
+        }
+        unitsDone = saved.unitsDone
+        log("floe: resuming from \(path): \(unitsDone) of \(setup.plan.unitCount) units done")
+      } else if options.resume {
+        log("floe: no checkpoint in \(options.directory) yet: starting from the beginning")
+      }
+      return Array(try JSONEncoder().encode(Resume(unitsDone: unitsDone, fingerprint: fingerprint)))
+    }
+    let bytes = try world.broadcastArray(encoded ?? [], root: 0)
+    let start = try JSONDecoder().decode(Resume.self, from: Data(bytes))
+    let fingerprint = start.fingerprint
+    let load: @Sendable () throws -> [UInt8] = {
+      guard let saved = try CheckpointFile.read(path) else {
+        throw ReduceError("\(path) disappeared")
+      }
+      return try saved.state()
+    }
+    // For the tests of a worker killed mid-run: the keeper dies by SIGKILL once it has
+    // saved FLOE_DEBUG_KILL_AFTER_CHECKPOINT checkpoints.
+    let killAfter = getenv("FLOE_DEBUG_KILL_AFTER_CHECKPOINT").flatMap { Int(String(cString: $0)) }
+    let saves = Counter()
+    let save: @Sendable ([UInt8], Int) throws -> Void = { state, unitsDone in
+      try CheckpointFile.write(state, unitsDone: unitsDone, fingerprint: fingerprint, to: path)
+      if let killAfter, saves.increment() == killAfter { kill(getpid(), SIGKILL) }
+    }
+    return Checkpointing(
+      everySupersteps: options.everySupersteps, everySeconds: options.everySeconds,
+      unitsDone: start.unitsDone, state: start.unitsDone == 0 ? nil : load, save: save)
+  }
+
+  /// A count shared by closures.
+  final class Counter: @unchecked Sendable {
+    private var value = 0
+    func increment() -> Int {
+      value += 1
+      return value
+    }
+  }
+
+  /// Where a job starts, as rank 0 tells the others.
+  struct Resume: Codable {
+    var unitsDone: Int
+    var fingerprint: JobFingerprint
   }
 
   /// Rank 0 reads the metadata, checks the request, plans and prints the plan; every rank
@@ -60,7 +127,7 @@ public enum Reduction {
   static func execute(
     _ request: ReduceRequest, setup: ReductionSetup, reducer: any Reducer, world: Communicator,
     log: (String) -> Void,
-    readersReady: (Communicator) throws -> Void = { _ in },
+    readersReady: (Communicator) throws -> Void = { _ in }, checkpointing: Checkpointing? = nil,
     makeSink: @escaping (ReductionSetup, HDF5UnitSource) throws -> any ResultSink
   ) throws -> RunSummary? {
     let job = ReductionJob(plan: setup.plan, sizing: try setup.sizing(), reducer: reducer)
@@ -84,8 +151,10 @@ public enum Reduction {
         guard let source = holder.source else { throw ReduceError("the input was never opened") }
         return try makeSink(setup, source)
       },
-      log: log)
+      log: log, checkpointing: checkpointing)
     if let summary { log(summary.text) }
+    // The output is complete: its checkpoint has served.
+    if summary != nil, let path = request.checkpoint?.path { unlink(path) }
     return summary
   }
 }

@@ -1,0 +1,135 @@
+import FloeHDF5
+import Foundation
+import XCTest
+
+/// `--checkpoint` and `--resume` under mpirun: a worker killed mid-run loses at most the
+/// work since the last checkpoint, and the resumed job, at any rank count, writes the values
+/// of a run never stopped; a checkpoint from another job, or a damaged one, is refused.
+final class CheckpointTests: ScratchTestCase {
+  /// 100 units of 20 steps; a budget of one unit per worker per superstep.
+  func makeInput() throws -> String {
+    let input = directory.appendingPathComponent("in.nc").path
+    XCTAssertSucceeded(
+      try MPIRun.alone(
+        "floe", ["gen", "-o", input, "--shape", "2000,100,100", "--chunks", "10,100,100"]),
+      "gen")
+    return input
+  }
+
+  func reduce(_ input: String, op: String, output: String, _ more: [String]) -> [String] {
+    ["reduce", input, "--var", "tas", "--op", op, "-o", output, "--memory-per-rank", "6MiB"]
+      + more
+  }
+
+  func bits(_ path: String) throws -> [UInt32] {
+    try File.open(path).dataset("tas").readAll(Float.self).map(\.bitPattern)
+  }
+
+  /// A run whose keeper dies by SIGKILL after its third checkpoint (30 of 100 units).
+  func killedRun(_ input: String, op: String, checkpoints: String) throws {
+    try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
+    let out = directory.appendingPathComponent("killed.nc").path
+    let killed = try MPIRun.mpirun(
+      3, "floe",
+      reduce(input, op: op, output: out, ["--checkpoint", checkpoints, "--checkpoint-every", "5"]),
+      timeout: 60, environment: ["FLOE_DEBUG_KILL_AFTER_CHECKPOINT": "3"])
+    XCTAssertFalse(killed.timedOut, "a killed worker hung the job")
+    XCTAssertNotEqual(killed.status, 0)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out), "a killed job left an output")
+    XCTAssertTrue(
+      FileManager.default.fileExists(atPath: checkpoints + "/floe-checkpoint.h5"), killed.stderr)
+  }
+
+  func testAKilledWorkerResumesAtAnyRankCountToTheSameValues() throws {
+    let input = try makeInput()
+    for op in ["std", "mean"] {
+      let clean = directory.appendingPathComponent("clean-\(op).nc").path
+      XCTAssertSucceeded(try MPIRun.mpirun(3, "floe", reduce(input, op: op, output: clean, [])), op)
+      let saved = directory.appendingPathComponent("saved-\(op)").path
+      try killedRun(input, op: op, checkpoints: saved)
+      for ranks in [2, 3, 5] {
+        // Each resume from a copy of the same checkpoint.
+        let checkpoints = directory.appendingPathComponent("resume-\(op)-\(ranks)").path
+        try FileManager.default.copyItem(atPath: saved, toPath: checkpoints)
+        let out = directory.appendingPathComponent("resumed-\(op)-\(ranks).nc").path
+        let resumed = try MPIRun.mpirun(
+          ranks, "floe",
+          reduce(input, op: op, output: out, ["--checkpoint", checkpoints, "--resume"]),
+          timeout: 60)
+        XCTAssertSucceeded(resumed, "resume \(op) on \(ranks) ranks")
+        // Three checkpoints of five supersteps: some units done, not all.
+        let line = resumed.stderr.split(separator: "\n").first { $0.contains("resuming from") }
+        let done = line.flatMap { Int($0.split(separator: " ").dropLast(4).last ?? "") }
+        XCTAssertTrue(
+          line?.hasPrefix("floe: resuming from \(checkpoints)/floe-checkpoint.h5: ") ?? false,
+          resumed.stderr)
+        XCTAssertTrue((1..<100).contains(done ?? 0), resumed.stderr)
+        XCTAssertEqual(try bits(out), try bits(clean), "\(op) resumed on \(ranks) ranks")
+        XCTAssertFalse(
+          FileManager.default.fileExists(atPath: checkpoints + "/floe-checkpoint.h5"),
+          "the checkpoint outlived the output")
+      }
+    }
+  }
+
+  func testACheckpointFromAnotherJobOrDamagedIsRefused() throws {
+    let input = try makeInput()
+    let saved = directory.appendingPathComponent("saved").path
+    try killedRun(input, op: "std", checkpoints: saved)
+    let out = directory.appendingPathComponent("out.nc").path
+
+    func resume(_ op: String, _ name: String) throws -> MPIRun.Result {
+      let checkpoints = directory.appendingPathComponent(name).path
+      if !FileManager.default.fileExists(atPath: checkpoints) {
+        try FileManager.default.copyItem(atPath: saved, toPath: checkpoints)
+      }
+      return try MPIRun.mpirun(
+        3, "floe", reduce(input, op: op, output: out, ["--checkpoint", checkpoints, "--resume"]),
+        timeout: 60)
+    }
+    func expectRefusal(_ result: MPIRun.Result, _ message: String) {
+      XCTAssertFalse(result.timedOut)
+      XCTAssertEqual(result.status, 1, result.stderr)
+      XCTAssertEqual(result.errorLines.count, 1, result.stderr)
+      XCTAssertTrue(result.stderr.contains(message), result.stderr)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    // Another operation.
+    expectRefusal(try resume("mean", "other-op"), "is from another job (operation:")
+
+    // Another Floe.
+    let version = directory.appendingPathComponent("other-version").path
+    try FileManager.default.copyItem(atPath: saved, toPath: version)
+    do {
+      let file = try File.open(version + "/floe-checkpoint.h5", writable: true)
+      let json = try XCTUnwrap(try file.attribute("fingerprint")?.string)
+      try file.setAttribute(
+        "fingerprint", .text(json.replacingOccurrences(of: "\"0.1.0\"", with: "\"0.0.9\"")))
+    }
+    expectRefusal(try resume("std", "other-version"), "Floe version: '0.0.9' there")
+
+    // A changed input (its modification time).
+    let moved = try FileManager.default.attributesOfItem(atPath: input)[.modificationDate] as! Date
+    try FileManager.default.setAttributes(
+      [.modificationDate: moved.addingTimeInterval(-3600)], ofItemAtPath: input)
+    expectRefusal(try resume("std", "changed-input"), "input 1:")
+    try FileManager.default.setAttributes([.modificationDate: moved], ofItemAtPath: input)
+
+    // Damaged nodes.
+    let damaged = directory.appendingPathComponent("damaged").path
+    try FileManager.default.copyItem(atPath: saved, toPath: damaged)
+    let path = damaged + "/floe-checkpoint.h5"
+    let junk = [UInt8](repeating: 0x5A, count: 16)
+    try junk.withUnsafeBufferPointer {
+      try File.open(path, writable: true).dataset("nodes").write($0, start: [64], count: [16])
+    }
+    expectRefusal(try resume("std", "damaged"), "do not match their checksum")
+
+    // Not a checkpoint at all.
+    let bogus = directory.appendingPathComponent("bogus").path
+    try FileManager.default.createDirectory(atPath: bogus, withIntermediateDirectories: true)
+    try Data("no".utf8).write(to: URL(fileURLWithPath: bogus + "/floe-checkpoint.h5"))
+    expectRefusal(try resume("std", "bogus"), "floe-checkpoint.h5")
+  }
+}
