@@ -72,6 +72,39 @@ final class CheckpointTests: ScratchTestCase {
     }
   }
 
+  /// SIGUSR1 to mpirun (Slurm's `--signal`; mpirun passes it to every rank) and SIGTERM to
+  /// rank 0 (what the batch system sends at the time limit): the superstep ends, the keeper
+  /// saves, every rank exits with 75, and --resume finishes with the values of a clean run.
+  func testTheBatchSystemsWarningSavesAndExitsWithItsOwnCode() throws {
+    let input = try makeInput()
+    let clean = directory.appendingPathComponent("clean.nc").path
+    XCTAssertSucceeded(
+      try MPIRun.mpirun(3, "floe", reduce(input, op: "std", output: clean, [])), "clean")
+    for (signal, name, target) in [(SIGUSR1, "SIGUSR1", "launcher"), (SIGTERM, "SIGTERM", "self")] {
+      let checkpoints = directory.appendingPathComponent("warned-\(name)").path
+      try FileManager.default.createDirectory(
+        atPath: checkpoints, withIntermediateDirectories: true)
+      let out = directory.appendingPathComponent("warned-\(name).nc").path
+      let warned = try MPIRun.mpirun(
+        3, "floe", reduce(input, op: "std", output: out, ["--checkpoint", checkpoints]),
+        timeout: 60, environment: ["FLOE_DEBUG_SIGNAL": "5:\(signal):\(target)"])
+      XCTAssertFalse(warned.timedOut)
+      XCTAssertEqual(warned.status, 75, warned.stderr)
+      XCTAssertTrue(warned.stderr.contains("floe: stopped by \(name) after "), warned.stderr)
+      XCTAssertTrue(
+        warned.stderr.contains(
+          "progress saved in \(checkpoints)/floe-checkpoint.h5; run the same command with --resume to continue"
+        ), warned.stderr)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+      let resumed = try MPIRun.mpirun(
+        2, "floe",
+        reduce(input, op: "std", output: out, ["--checkpoint", checkpoints, "--resume"]),
+        timeout: 60)
+      XCTAssertSucceeded(resumed, "resume after \(name)")
+      XCTAssertEqual(try bits(out), try bits(clean), "resumed after \(name)")
+    }
+  }
+
   func testACheckpointFromAnotherJobOrDamagedIsRefused() throws {
     let input = try makeInput()
     let saved = directory.appendingPathComponent("saved").path

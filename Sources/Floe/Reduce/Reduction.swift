@@ -82,7 +82,8 @@ public enum Reduction {
     }
     return Checkpointing(
       everySupersteps: options.everySupersteps, everySeconds: options.everySeconds,
-      unitsDone: start.unitsDone, state: start.unitsDone == 0 ? nil : load, save: save)
+      unitsDone: start.unitsDone, state: start.unitsDone == 0 ? nil : load, location: path,
+      save: save)
   }
 
   /// A count shared by closures.

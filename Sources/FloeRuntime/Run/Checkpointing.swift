@@ -16,12 +16,16 @@ public struct Checkpointing: Sendable {
   /// Called on the keeper with the encoded nodes and the units done; must replace the
   /// previous checkpoint atomically.
   public var save: @Sendable (_ state: [UInt8], _ unitsDone: Int) throws -> Void
+  /// Where checkpoints go, for messages ("DIR/floe-checkpoint.h5").
+  public var location: String
 
   public init(
     everySupersteps: Int, everySeconds: Double, unitsDone: Int = 0,
     state: (@Sendable () throws -> [UInt8])? = nil,
+    location: String = "the checkpoint",
     save: @escaping @Sendable (_ state: [UInt8], _ unitsDone: Int) throws -> Void
   ) {
+    self.location = location
     self.everySupersteps = everySupersteps
     self.everySeconds = everySeconds
     self.unitsDone = unitsDone

@@ -1,5 +1,11 @@
 public import FloeKernels
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A reduction run by the BSP cycle: rank 0 schedules supersteps, workers read and reduce
 /// their units and merge partials along the canonical tree; worker 0 keeps the results and
 /// writes them. Alone (a world of one), rank 0 does both roles.
@@ -28,6 +34,7 @@ public struct ReductionJob: Sendable {
     makeSink: () throws -> any ResultSink, log: (String) -> Void,
     checkpointing: Checkpointing? = nil
   ) throws -> RunSummary? {
+    StopSignal.install()
     let alone = transport.size == 1
     let workers = Self.workers(worldSize: transport.size)
     let index = alone ? 0 : transport.rank - 1
@@ -135,21 +142,40 @@ public struct ReductionJob: Sendable {
     var failure: String? = alone ? restoreError : nil
     var step = 0
     var sinceCheckpoint = (supersteps: 0, start: start)
-    while failure == nil, let ranges = scheduler.nextRanges() {
+    var stopped: Int32?
+    while failure == nil, stopped == nil, let ranges = scheduler.nextRanges() {
       let reports = try dispatch(.finish, ranges, step)
       failure = scheduler.record(reports, ranges: ranges)
       step += 1
       sinceCheckpoint.supersteps += 1
+      if let (after, signal, target) = debugSignal, step == after { kill(target, signal) }
+      // Told to stop: the superstep is done; save it (if asked to) and end every rank.
+      stopped = scheduler.position < plan.unitCount ? StopSignal.pending : nil
       if failure == nil, let checkpointing, scheduler.position < plan.unitCount,
-        checkpointing.isDue(
-          supersteps: sinceCheckpoint.supersteps,
-          seconds: ProcessStats.now() - sinceCheckpoint.start)
+        stopped != nil
+          || checkpointing.isDue(
+            supersteps: sinceCheckpoint.supersteps,
+            seconds: ProcessStats.now() - sinceCheckpoint.start)
       {
         failure = scheduler.record(
           try dispatch(.checkpoint(scheduler.position), nil, step), ranges: nil)
         step += 1
         sinceCheckpoint = (0, ProcessStats.now())
       }
+    }
+    if let stopped, failure == nil {
+      let saved =
+        checkpointing.map {
+          "progress saved in \($0.location); run the same command with --resume to continue"
+        } ?? "nothing saved (no --checkpoint)"
+      let message =
+        "stopped by \(StopSignal.name(stopped)) after \(scheduler.position) of \(plan.unitCount) units: \(saved)"
+      if !alone {
+        _ = try transport.scatter(
+          [Order](repeating: .exit(StopSignal.exitCode), count: transport.size))
+      }
+      log("floe: " + message)
+      throw JobFailure(message: message, exitCode: StopSignal.exitCode)
     }
     if failure == nil {
       let reports = try dispatch(.finish, nil, step)
@@ -165,6 +191,17 @@ public struct ReductionJob: Sendable {
       wallSeconds: ProcessStats.now() - start,
       schedulerCPUSeconds: ProcessStats.cpuSeconds - cpuAtStart)
   }
+}
+
+/// For the tests of the batch system's warning: FLOE_DEBUG_SIGNAL="K:SIGNAL:launcher" makes
+/// rank 0 send SIGNAL (a number) after superstep K to its parent — mpirun, which passes it
+/// on to every rank — and "K:SIGNAL:self" to itself alone.
+let debugSignal: (Int, Int32, pid_t)? = getenv("FLOE_DEBUG_SIGNAL").flatMap {
+  let parts = String(cString: $0).split(separator: ":")
+  guard parts.count == 3, let after = Int(parts[0]), let signal = Int32(parts[1]) else {
+    return nil
+  }
+  return (after, signal, parts[2] == "self" ? getpid() : getppid())
 }
 
 /// Stands in for a source that could not be opened: every read reports why.
