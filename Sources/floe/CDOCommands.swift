@@ -49,6 +49,7 @@ extension CDOStyleCommand {
       grouping: Self.grouping)
     request.variables = names
     request.moreInputs = options.moreInputs
+    request.checkpoint = options.checkpoints.request
     _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
   }
 }
@@ -74,6 +75,7 @@ struct CDOOptions: ParsableArguments {
       valueName: "name[,name...]"))
   var variable: String?
   @OptionGroup var budget: BudgetOptions
+  @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
 
   func validate() throws {
     guard files.count >= 2 else {

@@ -105,6 +105,39 @@ final class CheckpointTests: ScratchTestCase {
     }
   }
 
+  /// `floe timstd IN OUT --checkpoint DIR` saves and resumes as `floe reduce` does;
+  /// `timpctl` refuses --checkpoint with one message.
+  func testCDOStyleCommandsCheckpointToo() throws {
+    let input = try makeInput()
+    let clean = directory.appendingPathComponent("clean.nc").path
+    XCTAssertSucceeded(
+      try MPIRun.mpirun(3, "floe", reduce(input, op: "std", output: clean, [])), "clean")
+    let checkpoints = directory.appendingPathComponent("cdo").path
+    try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
+    let out = directory.appendingPathComponent("timstd.nc").path
+    let command = [
+      "timstd", input, out, "--memory-per-rank", "6MiB", "--checkpoint", checkpoints,
+      "--checkpoint-every", "5", "--resume",
+    ]
+    let killed = try MPIRun.mpirun(
+      3, "floe", command, timeout: 60, environment: ["FLOE_DEBUG_KILL_AFTER_CHECKPOINT": "2"])
+    XCTAssertNotEqual(killed.status, 0, killed.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    let resumed = try MPIRun.mpirun(5, "floe", command, timeout: 60)
+    XCTAssertSucceeded(resumed, "timstd resumed")
+    XCTAssertTrue(resumed.stderr.contains("floe: resuming from "), resumed.stderr)
+    XCTAssertEqual(try bits(out), try bits(clean))
+
+    let percentile = try MPIRun.mpirun(
+      3, "floe", ["timpctl,95", input, out, "--checkpoint", checkpoints, "--overwrite"],
+      timeout: 60)
+    XCTAssertEqual(percentile.status, 1, percentile.stderr)
+    XCTAssertEqual(percentile.errorLines.count, 1, percentile.stderr)
+    XCTAssertTrue(
+      percentile.stderr.contains("--checkpoint is not available for median and percentiles yet"),
+      percentile.stderr)
+  }
+
   func testACheckpointFromAnotherJobOrDamagedIsRefused() throws {
     let input = try makeInput()
     let saved = directory.appendingPathComponent("saved").path

@@ -107,6 +107,7 @@ final class LocalJobTests: XCTestCase {
             checkpointing: resuming)
           let summary = try XCTUnwrap(try results[0].get())
           XCTAssertEqual(summary.workers.reduce(0) { $0 + $1.units }, 28 - done)
+          XCTAssertEqual(summary.units, 28 - done, "the summary counts this run's units")
           XCTAssertEqual(
             resumed.map(\.bitPattern), clean.map(\.bitPattern),
             "\(statistic) from unit \(done) on \(ranks) ranks")

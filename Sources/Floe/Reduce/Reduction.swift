@@ -23,6 +23,13 @@ public enum Reduction {
       }
     }
     if case .percentile(let q) = request.statistic {
+      if request.checkpoint != nil {
+        _ = try Agreement.rankZero(world) { () throws -> Bool in
+          throw ReduceError(
+            "--checkpoint is not available for median and percentiles yet (they transpose the data in one pass)"
+          )
+        }
+      }
       return try Percentiles.run(request, q: q, world: world, log: log)
     }
     let setup = try plan(request, world: world, log: log)

@@ -3,6 +3,8 @@ public final class Scheduler {
   let plan: ReductionPlan
   let sizing: SuperstepSizing
   let workers: Int
+  /// The units before this one were done before this run (a resumed job).
+  let startingAt: Int
   /// Every unit before this one has gone out.
   private(set) var position = 0
   private var speeds: [Double]
@@ -14,6 +16,7 @@ public final class Scheduler {
     self.plan = plan
     self.sizing = sizing
     self.workers = workers
+    self.startingAt = startingAt
     position = startingAt
     speeds = [Double](repeating: 1, count: workers)
     totals = [WorkerReport](repeating: WorkerReport(), count: workers)
@@ -50,7 +53,8 @@ public final class Scheduler {
 
   public func summary(wallSeconds: Double, schedulerCPUSeconds: Double) -> RunSummary {
     RunSummary(
-      units: plan.unitCount, supersteps: supersteps, workers: totals, wallSeconds: wallSeconds,
+      units: plan.unitCount - startingAt, supersteps: supersteps, workers: totals,
+      wallSeconds: wallSeconds,
       schedulerCPUSeconds: schedulerCPUSeconds)
   }
 }
