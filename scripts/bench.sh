@@ -48,8 +48,7 @@ else
   name=t6.nc
 fi
 
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpi=(mpirun --oversubscribe --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
+source "$root/scripts/local-mpi.sh"
 swift build -c release --product floe >&2
 floe="$root/.build/release/floe"
 mkdir -p "$data" "$root/bench-results"

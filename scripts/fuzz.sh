@@ -24,8 +24,7 @@ done
 
 swift build --product floe >&2
 floe="${FLOE:-$(swift build --show-bin-path)/floe}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpi=(mpirun --oversubscribe --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -np 3)
+source scripts/local-mpi.sh
 
 rm -rf "$data" && mkdir -p "$data/crashes"
 good="$data/good.nc"
@@ -51,7 +50,7 @@ f = open(sys.argv[1], 'r+b'); f.seek(int(sys.argv[2])); b = bytearray(f.read(int
 f.seek(int(sys.argv[2])); f.write(bytes(x ^ 0xFF for x in b)); f.close()" "$bad" "$offset" "$count"
   fi
   status=0
-  timeout 60 "${mpi[@]}" "$floe" reduce "$bad" --var tas --op mean --by time.month \
+  timeout 60 "${mpi[@]}" -np 3 "$floe" reduce "$bad" --var tas --op mean --by time.month \
     -o "$data/out.nc" --overwrite > "$data/stdout" 2> "$data/stderr" || status=$?
   errors=$(grep -c '^floe: error:' "$data/stderr" || true)
   if [ "$status" = 124 ]; then

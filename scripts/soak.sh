@@ -21,8 +21,7 @@ done
 
 swift build --product floe >&2
 floe="${FLOE:-$(swift build --show-bin-path)/floe}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpi=(mpirun --oversubscribe --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
+source scripts/local-mpi.sh
 
 rm -rf "$data" && mkdir -p "$data/checkpoints"
 input="$data/in.nc"

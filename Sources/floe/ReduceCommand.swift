@@ -99,9 +99,7 @@ struct ReduceCommand: DistributedCommand {
     if checkpoints.checkpoint != nil {
       if readOnly { throw ValidationError("--read-only saves nothing: leave out --checkpoint") }
       if case .percentile? = Statistic(name: op ?? "") {
-        throw ValidationError(
-          "--checkpoint is not available for median and pNN yet (they transpose the data in one pass)"
-        )
+        throw ValidationError(CheckpointRequest.unavailableForPercentiles)
       }
     }
     if let dtype, !["float32", "float64"].contains(dtype) {

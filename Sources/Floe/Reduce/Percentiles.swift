@@ -117,24 +117,15 @@ public enum Percentiles {
             shape: shape, rows: first..<last, bands: bands, mine: share(me), rank: world.rank)
           let b = bands[me]
           let result: [Double]
+          let points = b.count * rowPoints
           if readSetup.readsFloat32 {
-            try transpose.run(
-              source: source, group: group, report: &report, buffers: &floats,
-              decode: { setup.decoding.decode($0) })
-            let computeStart = ProcessStats.now()
-            result = floats.series.withUnsafeBufferPointer {
-              percentiles(of: $0, points: b.count * rowPoints, members: members, q: q)
-            }
-            report.computeSeconds += ProcessStats.now() - computeStart
+            result = try transpose.percentiles(
+              q, points: points, members: members, source: source, group: group,
+              report: &report, buffers: &floats, decode: { setup.decoding.decode($0) })
           } else {
-            try transpose.run(
-              source: source, group: group, report: &report, buffers: &doubles,
-              decode: { setup.decoding.decode($0) })
-            let computeStart = ProcessStats.now()
-            result = doubles.series.withUnsafeBufferPointer {
-              percentiles(of: $0, points: b.count * rowPoints, members: members, q: q)
-            }
-            report.computeSeconds += ProcessStats.now() - computeStart
+            result = try transpose.percentiles(
+              q, points: points, members: members, source: source, group: group,
+              report: &report, buffers: &doubles, decode: { setup.decoding.decode($0) })
           }
           if !b.isEmpty && report.error == nil, let file = output.file {
             do {
@@ -300,6 +291,24 @@ struct Transpose {
     let exchangeStart = ProcessStats.now()
     _ = try group.alltoallv(buffers.send, sendCounts: counts, into: &buffers.series)
     report.exchangeSeconds += ProcessStats.now() - exchangeStart
+  }
+}
+
+extension Transpose {
+  /// `run`, then the q-th percentile of each of this worker's band's `points` points, group
+  /// by group (`Percentiles.percentiles(of:)`), timed as compute.
+  func percentiles<T: MPIScalar & BinaryFloatingPoint>(
+    _ q: Double, points: Int, members: [[Int]?], source: HDF5UnitSource, group: Communicator,
+    report: inout WorkerReport, buffers: inout TransposeBuffers<T>,
+    decode: (UnsafeMutableBufferPointer<T>) -> Void
+  ) throws -> [Double] {
+    try run(source: source, group: group, report: &report, buffers: &buffers, decode: decode)
+    let computeStart = ProcessStats.now()
+    let result = buffers.series.withUnsafeBufferPointer {
+      Percentiles.percentiles(of: $0, points: points, members: members, q: q)
+    }
+    report.computeSeconds += ProcessStats.now() - computeStart
+    return result
   }
 }
 

@@ -25,9 +25,7 @@ public enum Reduction {
     if case .percentile(let q) = request.statistic {
       if request.checkpoint != nil {
         _ = try Agreement.rankZero(world) { () throws -> Bool in
-          throw ReduceError(
-            "--checkpoint is not available for median and percentiles yet (they transpose the data in one pass)"
-          )
+          throw ReduceError(CheckpointRequest.unavailableForPercentiles)
         }
       }
       return try Percentiles.run(request, q: q, world: world, log: log)

@@ -150,8 +150,9 @@ public struct ReductionJob: Sendable {
       sinceCheckpoint.supersteps += 1
       if let (after, signal, target) = debugSignal, step == after { kill(target, signal) }
       // Told to stop: the superstep is done; save it (if asked to) and end every rank.
-      stopped = scheduler.position < plan.unitCount ? StopSignal.pending : nil
-      if failure == nil, let checkpointing, scheduler.position < plan.unitCount,
+      let unitsLeft = scheduler.position < plan.unitCount
+      stopped = unitsLeft ? StopSignal.pending : nil
+      if failure == nil, let checkpointing, unitsLeft,
         stopped != nil
           || checkpointing.isDue(
             supersteps: sinceCheckpoint.supersteps,
