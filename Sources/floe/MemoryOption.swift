@@ -27,7 +27,7 @@ struct CheckpointOptions: ParsableArguments {
     help: ArgumentHelp(
       "Save progress in DIR (an existing directory) as the job goes.",
       discussion:
-        "The keeper writes DIR/floe-checkpoint.h5 after every --checkpoint-every supersteps or --checkpoint-seconds seconds, whichever comes first, under a temporary name then renamed, so a crash leaves the previous one valid. It is removed once the output is written.",
+        "The keeper (rank 0 for median and percentiles, with their finished rows) writes DIR/floe-checkpoint.h5 after every --checkpoint-every supersteps or --checkpoint-seconds seconds, whichever comes first, under a temporary name then renamed, so a crash leaves the previous one valid. It is removed once the output is written.",
       valueName: "DIR"))
   var checkpoint: String?
 

@@ -98,9 +98,6 @@ struct ReduceCommand: DistributedCommand {
     }
     if checkpoints.checkpoint != nil {
       if readOnly { throw ValidationError("--read-only saves nothing: leave out --checkpoint") }
-      if case .percentile? = Statistic(name: op ?? "") {
-        throw ValidationError(CheckpointRequest.unavailableForPercentiles)
-      }
     }
     if let dtype, !["float32", "float64"].contains(dtype) {
       throw ValidationError("--dtype '\(dtype)': use float32 or float64")

@@ -26,12 +26,13 @@ final class CheckpointTests: ScratchTestCase {
   }
 
   /// A run whose keeper dies by SIGKILL after its third checkpoint (30 of 100 units).
-  func killedRun(_ input: String, op: String, checkpoints: String) throws {
+  func killedRun(_ input: String, op: String, checkpoints: String, _ more: [String] = []) throws {
     try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
     let out = directory.appendingPathComponent("killed.nc").path
     let killed = try MPIRun.mpirun(
       3, "floe",
-      reduce(input, op: op, output: out, ["--checkpoint", checkpoints, "--checkpoint-every", "5"]),
+      reduce(
+        input, op: op, output: out, more + ["--checkpoint", checkpoints, "--checkpoint-every", "5"]),
       timeout: 60, environment: ["FLOE_DEBUG_KILL_AFTER_CHECKPOINT": "3"])
     XCTAssertFalse(killed.timedOut, "a killed worker hung the job")
     XCTAssertNotEqual(killed.status, 0)
@@ -105,37 +106,80 @@ final class CheckpointTests: ScratchTestCase {
     }
   }
 
-  /// `floe timstd IN OUT --checkpoint DIR` saves and resumes as `floe reduce` does;
-  /// `timpctl` refuses --checkpoint with one message.
+  /// `floe timstd IN OUT --checkpoint DIR` and `floe timpctl,95 ...` save and resume as
+  /// `floe reduce` does.
   func testCDOStyleCommandsCheckpointToo() throws {
     let input = try makeInput()
-    let clean = directory.appendingPathComponent("clean.nc").path
-    XCTAssertSucceeded(
-      try MPIRun.mpirun(3, "floe", reduce(input, op: "std", output: clean, [])), "clean")
-    let checkpoints = directory.appendingPathComponent("cdo").path
-    try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
-    let out = directory.appendingPathComponent("timstd.nc").path
-    let command = [
-      "timstd", input, out, "--memory-per-rank", "6MiB", "--checkpoint", checkpoints,
-      "--checkpoint-every", "5", "--resume",
-    ]
-    let killed = try MPIRun.mpirun(
-      3, "floe", command, timeout: 60, environment: ["FLOE_DEBUG_KILL_AFTER_CHECKPOINT": "2"])
-    XCTAssertNotEqual(killed.status, 0, killed.stderr)
-    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
-    let resumed = try MPIRun.mpirun(5, "floe", command, timeout: 60)
-    XCTAssertSucceeded(resumed, "timstd resumed")
-    XCTAssertTrue(resumed.stderr.contains("floe: resuming from "), resumed.stderr)
-    XCTAssertEqual(try bits(out), try bits(clean))
+    for (op, command) in [("std", "timstd"), ("p95", "timpctl,95")] {
+      let clean = directory.appendingPathComponent("clean-\(op).nc").path
+      XCTAssertSucceeded(
+        try MPIRun.mpirun(3, "floe", reduce(input, op: op, output: clean, [])), "clean")
+      let checkpoints = directory.appendingPathComponent("cdo-\(op)").path
+      try FileManager.default.createDirectory(
+        atPath: checkpoints, withIntermediateDirectories: true)
+      let out = directory.appendingPathComponent("\(op).nc").path
+      let arguments = [
+        command, input, out, "--memory-per-rank", "6MiB", "--checkpoint", checkpoints,
+        "--checkpoint-every", "5", "--resume",
+      ]
+      let killed = try MPIRun.mpirun(
+        3, "floe", arguments, timeout: 60,
+        environment: ["FLOE_DEBUG_KILL_AFTER_CHECKPOINT": "2"])
+      XCTAssertNotEqual(killed.status, 0, killed.stderr)
+      XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+      let resumed = try MPIRun.mpirun(5, "floe", arguments, timeout: 60)
+      XCTAssertSucceeded(resumed, "\(command) resumed")
+      XCTAssertTrue(resumed.stderr.contains("floe: resuming from "), resumed.stderr)
+      XCTAssertEqual(try bits(out), try bits(clean), command)
+    }
+  }
 
-    let percentile = try MPIRun.mpirun(
-      3, "floe", ["timpctl,95", input, out, "--checkpoint", checkpoints, "--overwrite"],
+  /// Percentiles save the finished rows' results (100 rows in bands of 2 per worker): killed
+  /// after a third checkpoint, resumed on 2, 3 and 5 ranks (other bands, other time shares),
+  /// they give the values of a clean run, grouped by month too; SIGUSR1 to mpirun saves and
+  /// exits with 75, and the resumed job finishes.
+  func testPercentilesResumeAtAnyRankCountToTheSameValues() throws {
+    let input = try makeInput()
+    for (op, more) in [("p95", [String]()), ("median", ["--by", "time.month"])] {
+      let clean = directory.appendingPathComponent("clean-\(op).nc").path
+      XCTAssertSucceeded(
+        try MPIRun.mpirun(3, "floe", reduce(input, op: op, output: clean, more)), op)
+      let saved = directory.appendingPathComponent("saved-\(op)").path
+      try killedRun(input, op: op, checkpoints: saved, more)
+      for ranks in [2, 3, 5] {
+        let checkpoints = directory.appendingPathComponent("resume-\(op)-\(ranks)").path
+        try FileManager.default.copyItem(atPath: saved, toPath: checkpoints)
+        let out = directory.appendingPathComponent("resumed-\(op)-\(ranks).nc").path
+        let resumed = try MPIRun.mpirun(
+          ranks, "floe",
+          reduce(input, op: op, output: out, more + ["--checkpoint", checkpoints, "--resume"]),
+          timeout: 60)
+        XCTAssertSucceeded(resumed, "resume \(op) on \(ranks) ranks")
+        // Three checkpoints of five supersteps of 2 x 2 rows.
+        XCTAssertTrue(resumed.stderr.contains(": 60 of 100 rows done"), resumed.stderr)
+        XCTAssertEqual(try bits(out), try bits(clean), "\(op) resumed on \(ranks) ranks")
+        XCTAssertFalse(
+          FileManager.default.fileExists(atPath: checkpoints + "/floe-checkpoint.h5"),
+          "the checkpoint outlived the output")
+      }
+    }
+    let clean = directory.appendingPathComponent("clean-p95.nc").path
+    let checkpoints = directory.appendingPathComponent("warned-p95").path
+    try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
+    let out = directory.appendingPathComponent("warned-p95.nc").path
+    let warned = try MPIRun.mpirun(
+      3, "floe", reduce(input, op: "p95", output: out, ["--checkpoint", checkpoints]),
+      timeout: 60, environment: ["FLOE_DEBUG_SIGNAL": "5:\(SIGUSR1):launcher"])
+    XCTAssertFalse(warned.timedOut)
+    XCTAssertEqual(warned.status, 75, warned.stderr)
+    XCTAssertTrue(warned.stderr.contains("floe: stopped by SIGUSR1 after "), warned.stderr)
+    XCTAssertTrue(warned.stderr.contains(" of 100 rows: progress saved in "), warned.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    let resumed = try MPIRun.mpirun(
+      2, "floe", reduce(input, op: "p95", output: out, ["--checkpoint", checkpoints, "--resume"]),
       timeout: 60)
-    XCTAssertEqual(percentile.status, 1, percentile.stderr)
-    XCTAssertEqual(percentile.errorLines.count, 1, percentile.stderr)
-    XCTAssertTrue(
-      percentile.stderr.contains("--checkpoint is not available for median and percentiles yet"),
-      percentile.stderr)
+    XCTAssertSucceeded(resumed, "resume after SIGUSR1")
+    XCTAssertEqual(try bits(out), try bits(clean), "p95 resumed after SIGUSR1")
   }
 
   func testACheckpointFromAnotherJobOrDamagedIsRefused() throws {

@@ -18,11 +18,6 @@ public struct CheckpointRequest: Sendable {
     self.resume = resume
   }
 
-  /// Why median and percentiles take no --checkpoint (said by `floe reduce` and by the
-  /// CDO-style `timpctl`).
-  public static let unavailableForPercentiles =
-    "--checkpoint is not available for median and percentiles yet (they transpose the data in one pass)"
-
   /// The checkpoint's file; the previous one stays valid until a new one is complete.
   public var path: String { (directory as NSString).appendingPathComponent("floe-checkpoint.h5") }
 }

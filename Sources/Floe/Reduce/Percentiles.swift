@@ -22,141 +22,127 @@ public enum Percentiles {
   )
     throws -> RunSummary?
   {
+    StopSignal.install()
     let setup = try Reduction.plan(request, world: world, log: log, printsPlan: false)
-    let workers = ReductionJob.workers(worldSize: world.size)
-    let shape = setup.shape
-    guard
-      setup.reduced == [true] + [Bool](repeating: false, count: shape.count - 1),
-      setup.weights == nil
-    else {
-      let message =
-        "--op \(request.statistic) reduces over time (the first dimension) only, without --weights"
-      if world.rank == 0 { Agreement.printError(message) }
-      throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
+    // The same on every rank, so a refusal is too: printed once.
+    let layout: PercentileLayout
+    do {
+      layout = try PercentileLayout(
+        request, setup: setup, workers: ReductionJob.workers(worldSize: world.size))
+    } catch {
+      if world.rank == 0 { Agreement.printError("\(error)") }
+      throw JobFailure(message: "\(error)", exitCode: JobFailure.failedExitCode)
     }
-    let steps = shape[0]
-    // Bands cut the first kept dimension; a 1-D series is one band of one point.
-    let spatial = shape.count >= 2
-    let rows = spatial ? shape[1] : 1
-    let rowPoints = shape.dropFirst(2).reduce(1, *)
-    // Time shares: whole time chunks, contiguous, in worker order.
-    let chunkSteps = max(1, setup.chunks?.first ?? 1)
-    let chunkRows = (steps + chunkSteps - 1) / chunkSteps
-    let share = { (w: Int) -> Range<Int> in
-      let a = chunkRows * w / workers
-      let b = chunkRows * (w + 1) / workers
-      return min(steps, a * chunkSteps)..<min(steps, b * chunkSteps)
-    }
-    let largestShare = (0..<workers).map { share($0).count }.max() ?? steps
-    // Bytes per rank for bands of r rows: the read, straight into the send buffer (all
-    // workers' bands for this worker's time share), counted twice for the room MPI's
-    // exchange and the process itself take; the whole series of its own band (in the type
-    // read); and the results.
-    // Grouped (--by time.month: CDO's ymonpctl): one result per group.
-    let groups = setup.groups
-    let groupCount = groups?.count ?? 1
-    let readsFloat32 = setup.readsFloat32 && !setup.decoding.isPacked
-    let valueBytes = readsFloat32 ? 4 : 8
-    let bytesPerRow =
-      ((2 * largestShare * workers + steps) * valueBytes + groupCount * 8) * rowPoints
-    let bandRows = min(max(1, (rows + workers - 1) / workers), setup.budgetBytes / bytesPerRow)
-    guard bandRows >= 1 else {
-      let message =
-        "--memory-per-rank \(MemorySize(bytes: setup.budgetBytes)) cannot hold one row of \(steps) time steps "
-        + "for a percentile: it needs \(MemorySize.format(bytesPerRow)) per rank; give at least that"
-      if world.rank == 0 { Agreement.printError(message) }
-      throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
-    }
-    let supersteps = (rows + workers * bandRows - 1) / (workers * bandRows)
-    if world.rank == 0 {
-      log(
-        "floe: plan: \(request.statistic) of \(request.variable) over \(setup.dimensionNames[0]) (\(steps) steps)"
-          + (groups.map { " in \($0.count) groups (\($0.grouping.rawValue))" } ?? "") + ": "
-          + "\(supersteps) supersteps of \(workers) band(s) of \(bandRows) x \(rowPoints) points; "
-          + "memory per rank \(MemorySize.format(bandRows * bytesPerRow)) of --memory-per-rank \(MemorySize(bytes: setup.budgetBytes))"
-      )
-    }
+    let checkpointing = try Reduction.checkpointing(
+      request, setup: setup, world: world, log: log, units: layout.checkpointUnits)
+    let rowsDone = checkpointing?.unitsDone ?? 0
+    if world.rank == 0 { log(layout.planText(request, setup: setup, checkpoints: checkpointing != nil)) }
+    let progress = try PercentileProgress(
+      layout: layout, checkpointing: checkpointing, world: world)
 
     let readers = try world.split(color: world.rank == 0 && world.size > 1 ? 0 : 1, key: world.rank)
     let temporary = request.output + ".floe-partial"
     let output = AnomalyOutput()
     var report = WorkerReport()
+    var decision = PercentileProgress.Decision.go
     let start = ProcessStats.now()
     if world.rank > 0 || world.size == 1 {
       let group = readers.communicator
-      let me = group.rank
       do {
         output.file = OpenFile(
           try AnomalyOutput.create(
             temporary, request: request, setup: setup, communicator: group,
-            axes: Array(1..<shape.count), chunked: false,
+            axes: Array(1..<setup.shape.count), chunked: false,
             cellMethods: NetCDFResultSink.cellMethods(setup, method: request.statistic.cellMethod),
-            groups: groups))
+            groups: setup.groups))
+        // A resumed job's finished rows, from the checkpoint, written by one worker.
+        if group.rank == 0, rowsDone > 0, let file = output.file {
+          try layout.write(progress.restored, rows: 0..<rowsDone, variable: request.variable, to: file)
+        }
       } catch {
         report.error = "rank \(world.rank): creating the output: \(error)"
       }
-      // Every worker takes part in every superstep, even after an error, so none waits.
       do {
-        // float32 data stays float32 through the read and the exchange (half the bytes of
-        // float64); every other type is read as float64. Values widen to float64 (exactly)
-        // for the selection, so both give the same result.
-        var readSetup = setup
-        readSetup.readsFloat32 = readsFloat32
-        let source = try HDF5UnitSource(
-          path: request.input, variable: request.variable, setup: readSetup, communicator: group)
-        let members = stepsOfEachGroup(groups, steps: steps)
-        var floats = TransposeBuffers<Float>()
-        var doubles = TransposeBuffers<Double>()
-        for s in 0..<supersteps {
-          let first = s * workers * bandRows
-          let last = min(rows, first + workers * bandRows)
-          let bands = (0..<workers).map { v in
-            min(last, first + v * bandRows)..<min(last, first + (v + 1) * bandRows)
-          }
-          let transpose = Transpose(
-            shape: shape, rows: first..<last, bands: bands, mine: share(me), rank: world.rank)
-          let b = bands[me]
-          let result: [Double]
-          let points = b.count * rowPoints
-          if readSetup.readsFloat32 {
-            result = try transpose.percentiles(
-              q, points: points, members: members, source: source, group: group,
-              report: &report, buffers: &floats, decode: { setup.decoding.decode($0) })
-          } else {
-            result = try transpose.percentiles(
-              q, points: points, members: members, source: source, group: group,
-              report: &report, buffers: &doubles, decode: { setup.decoding.decode($0) })
-          }
-          if !b.isEmpty && report.error == nil, let file = output.file {
-            do {
-              let variable = try file.file.dataset(request.variable)
-              let fill = NetCDFResultSink.defaultFloatFill
-              var origin = [Int](repeating: 0, count: shape.count - 1)
-              if spatial { origin[0] = b.lowerBound }
-              var count = Array(shape.dropFirst())
-              if spatial { count[0] = b.count }
-              if groups != nil {
-                origin.insert(0, at: 0)
-                count.insert(groupCount, at: 0)
-              }
-              try variable.writeResults(result, fill: fill, start: origin, count: count)
-            } catch {
-              report.error = "rank \(world.rank): writing rows \(b): \(error)"
-            }
-          }
-          report.units += b.isEmpty ? 0 : 1
-        }
+        decision = try transposeAndSelect(
+          q, request: request, setup: setup, layout: layout, from: rowsDone, group: group,
+          world: world, output: output, progress: progress, report: &report)
       } catch {
         report.error = report.error ?? "rank \(world.rank): \(error)"
       }
       output.file = nil  // collective close among the workers
+    } else {
+      for s in 0..<layout.supersteps(from: rowsDone) {
+        decision = try progress.agree(rows: layout.rows(ofSuperstep: s, from: rowsDone))
+        if decision != .go { break }
+      }
     }
     report.peakRSSBytes = ProcessStats.peakRSSBytes
     report.cpuSeconds = ProcessStats.cpuSeconds
     _ = readers.communicator.size
     try world.barrier(.sleeping)
+    return try finish(
+      request, layout: layout, rowsDone: rowsDone, decision: decision, report: report,
+      progress: progress, temporary: temporary, start: start, world: world, log: log)
+  }
 
-    // Rank 0 collects the reports, names the first error, and renames the output.
+  /// Every superstep on a worker: the transpose, the selection, the write of its band, and
+  /// the agreement with rank 0 on going on. Every worker takes part in every superstep
+  /// until rank 0 says stop, even after an error of its own, so that none waits.
+  static func transposeAndSelect(
+    _ q: Double, request: ReduceRequest, setup: ReductionSetup, layout: PercentileLayout,
+    from rowsDone: Int, group: Communicator, world: Communicator, output: AnomalyOutput,
+    progress: PercentileProgress, report: inout WorkerReport
+  ) throws -> PercentileProgress.Decision {
+    // float32 data stays float32 through the read and the exchange (half the bytes of
+    // float64); every other type is read as float64. Values widen to float64 (exactly)
+    // for the selection, so both give the same result.
+    var readSetup = setup
+    readSetup.readsFloat32 = layout.readsFloat32
+    let source = try HDF5UnitSource(
+      path: request.input, variable: request.variable, setup: readSetup, communicator: group)
+    let members = stepsOfEachGroup(setup.groups, steps: layout.steps)
+    var floats = TransposeBuffers<Float>()
+    var doubles = TransposeBuffers<Double>()
+    let me = group.rank
+    for s in 0..<layout.supersteps(from: rowsDone) {
+      let rows = layout.rows(ofSuperstep: s, from: rowsDone)
+      let bands = layout.bands(of: rows)
+      let transpose = Transpose(
+        shape: setup.shape, rows: rows, bands: bands, mine: layout.share(me), rank: world.rank)
+      let band = bands[me]
+      let points = band.count * layout.rowPoints
+      let result: [Double]
+      if layout.readsFloat32 {
+        result = try transpose.percentiles(
+          q, points: points, members: members, source: source, group: group,
+          report: &report, buffers: &floats, decode: { setup.decoding.decode($0) })
+      } else {
+        result = try transpose.percentiles(
+          q, points: points, members: members, source: source, group: group,
+          report: &report, buffers: &doubles, decode: { setup.decoding.decode($0) })
+      }
+      if !band.isEmpty && report.error == nil, let file = output.file {
+        do {
+          try layout.write(result, rows: band, variable: request.variable, to: file)
+        } catch {
+          report.error = "rank \(world.rank): writing rows \(band): \(error)"
+        }
+      }
+      report.units += band.isEmpty ? 0 : 1
+      let decision = try progress.agree(
+        rows: rows, band: me, result: result, failed: report.error != nil)
+      if decision != .go { return decision }
+    }
+    return .go
+  }
+
+  /// Rank 0 collects the reports, names the first error, and renames the output; or, told
+  /// to stop, removes it and ends every rank with StopSignal's exit code.
+  static func finish(
+    _ request: ReduceRequest, layout: PercentileLayout, rowsDone: Int,
+    decision: PercentileProgress.Decision, report: WorkerReport, progress: PercentileProgress,
+    temporary: String, start: Double, world: Communicator, log: (String) -> Void
+  ) throws -> RunSummary? {
     let transport = MPITransport(world)
     var all = try transport.gather(report)
     let texts = try transport.gatherText(report.error ?? "")
@@ -165,13 +151,14 @@ public enum Percentiles {
     if world.rank == 0 {
       for r in all.indices where all[r].error != nil { all[r].error = texts[r] }
       let workerReports = world.size > 1 ? Array(all.dropFirst()) : all
-      failure = workerReports.compactMap(\.error).first
-      if failure == nil && rename(temporary, request.output) != 0 {
+      failure = progress.failure ?? workerReports.compactMap(\.error).first
+      if failure == nil && decision == .go && rename(temporary, request.output) != 0 {
         failure = "cannot rename \(temporary) to \(request.output)"
       }
-      if failure != nil { unlink(temporary) }
+      if failure != nil || decision != .go { unlink(temporary) }
       summary = RunSummary(
-        units: (rows + bandRows - 1) / bandRows, supersteps: supersteps, workers: workerReports,
+        units: (layout.rows - rowsDone + layout.bandRows - 1) / layout.bandRows,
+        supersteps: layout.supersteps(from: rowsDone), workers: workerReports,
         wallSeconds: ProcessStats.now() - start, schedulerCPUSeconds: 0)
     }
     var failed: [Int32] = [failure == nil ? 0 : 1]
@@ -180,6 +167,12 @@ public enum Percentiles {
       if let failure { Agreement.printError(failure) }
       throw JobFailure(message: failure ?? "", exitCode: JobFailure.failedExitCode)
     }
+    if case .stop(let message) = decision {
+      if world.rank == 0 { log("floe: " + message) }
+      throw JobFailure(message: message, exitCode: StopSignal.exitCode)
+    }
+    // The output is complete: its checkpoint has served.
+    if world.rank == 0, let path = request.checkpoint?.path { unlink(path) }
     if let summary { log(summary.text) }
     return summary
   }

@@ -23,11 +23,6 @@ public enum Reduction {
       }
     }
     if case .percentile(let q) = request.statistic {
-      if request.checkpoint != nil {
-        _ = try Agreement.rankZero(world) { () throws -> Bool in
-          throw ReduceError(CheckpointRequest.unavailableForPercentiles)
-        }
-      }
       return try Percentiles.run(request, q: q, world: world, log: log)
     }
     let setup = try plan(request, world: world, log: log)
@@ -40,9 +35,11 @@ public enum Reduction {
   }
 
   /// `--checkpoint` and `--resume`: rank 0 checks the directory and any saved progress
-  /// against this job's fingerprint; every rank learns where the job starts.
+  /// against this job's fingerprint; every rank learns where the job starts. `units` says
+  /// what the saved progress counts when it is not the plan's units (percentiles: rows).
   static func checkpointing(
-    _ request: ReduceRequest, setup: ReductionSetup, world: Communicator, log: (String) -> Void
+    _ request: ReduceRequest, setup: ReductionSetup, world: Communicator, log: (String) -> Void,
+    units: (description: String, count: Int, noun: String)? = nil
   ) throws -> Checkpointing? {
     guard let options = request.checkpoint else { return nil }
     let path = options.path
@@ -51,7 +48,8 @@ public enum Reduction {
       guard FileManager.default.fileExists(atPath: options.directory, isDirectory: &isDirectory),
         isDirectory.boolValue
       else { throw ReduceError("--checkpoint \(options.directory): no such directory") }
-      let fingerprint = try JobFingerprint(request: request, setup: setup)
+      var fingerprint = try JobFingerprint(request: request, setup: setup)
+      if let units { fingerprint.fields["units"] = units.description }
       var unitsDone = 0
       if options.resume, let saved = try CheckpointFile.read(path) {
         let differences = fingerprint.differences(from: saved.fingerprint)
@@ -62,7 +60,8 @@ public enum Reduction {
               + "); remove it to start again")
         }
         unitsDone = saved.unitsDone
-        log("floe: resuming from \(path): \(unitsDone) of \(setup.plan.unitCount) units done")
+        let total = units.map { "\($0.count) \($0.noun)" } ?? "\(setup.plan.unitCount) units"
+        log("floe: resuming from \(path): \(unitsDone) of \(total) done")
       } else if options.resume {
         log("floe: no checkpoint in \(options.directory) yet: starting from the beginning")
       }

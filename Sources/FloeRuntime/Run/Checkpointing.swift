@@ -34,7 +34,7 @@ public struct Checkpointing: Sendable {
   }
 
   /// Whether a checkpoint is due after `supersteps` supersteps and `seconds` since the last.
-  func isDue(supersteps: Int, seconds: Double) -> Bool {
+  public func isDue(supersteps: Int, seconds: Double) -> Bool {
     supersteps >= everySupersteps || seconds >= everySeconds
   }
 }

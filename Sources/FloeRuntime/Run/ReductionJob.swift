@@ -197,7 +197,7 @@ public struct ReductionJob: Sendable {
 /// For the tests of the batch system's warning: FLOE_DEBUG_SIGNAL="K:SIGNAL:launcher" makes
 /// rank 0 send SIGNAL (a number) after superstep K to its parent — mpirun, which passes it
 /// on to every rank — and "K:SIGNAL:self" to itself alone.
-let debugSignal: (Int, Int32, pid_t)? = getenv("FLOE_DEBUG_SIGNAL").flatMap {
+public let debugSignal: (Int, Int32, pid_t)? = getenv("FLOE_DEBUG_SIGNAL").flatMap {
   let parts = String(cString: $0).split(separator: ":")
   guard parts.count == 3, let after = Int(parts[0]), let signal = Int32(parts[1]) else {
     return nil
