@@ -27,6 +27,8 @@ struct AnomalyCommand: DistributedCommand {
 
   @OptionGroup var budget: BudgetOptions
 
+  @OptionGroup(title: "Progress and reports") var watching: WatchOptionGroup
+
   func validate() throws {
     guard grouping.by != nil || grouping.resample != nil else {
       throw ValidationError("give one of --by and --resample")
@@ -40,6 +42,7 @@ struct AnomalyCommand: DistributedCommand {
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       grouping: grouping.grouping)
     request.moreInputs = Array(inputs.dropFirst())
-    _ = try Anomaly.run(request, world: world) { writeStandardError($0 + "\n") }
+    request.watch = watching.options
+    _ = try Anomaly.run(request, world: world, log: watching.log)
   }
 }

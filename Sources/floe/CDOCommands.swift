@@ -50,7 +50,8 @@ extension CDOStyleCommand {
     request.variables = names
     request.moreInputs = options.moreInputs
     request.checkpoint = options.checkpoints.request
-    _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
+    request.watch = options.watching.options
+    _ = try Reduction.run(request, world: world, log: options.watching.log)
   }
 }
 
@@ -76,6 +77,7 @@ struct CDOOptions: ParsableArguments {
   var variable: String?
   @OptionGroup var budget: BudgetOptions
   @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
+  @OptionGroup(title: "Progress and reports") var watching: WatchOptionGroup
 
   func validate() throws {
     guard files.count >= 2 else {

@@ -73,6 +73,8 @@ struct ReduceCommand: DistributedCommand {
 
   @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
 
+  @OptionGroup(title: "Progress and reports") var watching: WatchOptionGroup
+
   func validate() throws {
     if output == nil && !readOnly { throw ValidationError("give the output file with -o") }
     if output != nil && readOnly {
@@ -120,7 +122,8 @@ struct ReduceCommand: DistributedCommand {
     request.writeFloat64 = dtype == "float64"
     request.moreInputs = Array(inputs.dropFirst())
     request.checkpoint = checkpoints.request
-    _ = try Reduction.run(request, world: world) { writeStandardError($0 + "\n") }
+    request.watch = watching.options
+    _ = try Reduction.run(request, world: world, log: watching.log)
   }
 }
 

@@ -12,6 +12,13 @@ public enum Anomaly {
   public static func run(_ request: ReduceRequest, world: Communicator, log: (String) -> Void)
     throws -> RunSummary?
   {
+    let watch = try RunWatch(request, world: world)
+    return try watch.around { try run(request, world: world, log: log, watch: watch) }
+  }
+
+  static func run(
+    _ request: ReduceRequest, world: Communicator, log: (String) -> Void, watch: RunWatch
+  ) throws -> RunSummary? {
     var climatologyRequest = request
     climatologyRequest.statistic = .mean
     let setup = try Reduction.plan(climatologyRequest, world: world, log: log)
@@ -29,8 +36,7 @@ public enum Anomaly {
     let captured = CapturedResult(shape: [groups.count] + Array(setup.shape.dropFirst()))
     _ = try Reduction.execute(
       climatologyRequest, setup: setup, reducer: setup.reducer(for: climatologyRequest),
-      world: world,
-      log: log
+      world: world, log: log, watch: watch, phase: "climatology"
     ) { _, _ in captured }
     let keeper = world.size > 1 ? 1 : 0
     let climatology = try world.broadcastArray(captured.values, root: keeper)
@@ -46,7 +52,8 @@ public enum Anomaly {
     var failure: (any Error)?
     do {
       summary = try Reduction.execute(
-        request, setup: setup, reducer: writer, world: world, log: log,
+        request, setup: setup, reducer: writer, world: world, log: log, watch: watch,
+        phase: "anomalies",
         readersReady: { readers in
           output.file = OpenFile(
             try AnomalyOutput.create(

@@ -58,7 +58,8 @@ struct PercentileLayout {
     guard bandRows >= 1 else {
       throw ReduceError(
         "--memory-per-rank \(MemorySize(bytes: setup.budgetBytes)) cannot hold one row of \(steps) time steps "
-          + "for a percentile: it needs \(MemorySize.format(bytesPerRow)) per rank; give at least that")
+          + "for a percentile: it needs \(MemorySize.format(bytesPerRow)) per rank; give at least that"
+      )
     }
   }
 
@@ -106,7 +107,9 @@ struct PercentileLayout {
       + (groups.map { " in \($0.count) groups (\($0.grouping.rawValue))" } ?? "") + ": "
       + "\(supersteps(from: 0)) supersteps of \(workers) band(s) of \(bandRows) x \(rowPoints) points; "
       + "memory per rank \(MemorySize.format(bandRows * bytesPerRow)) of --memory-per-rank \(MemorySize(bytes: budgetBytes))"
-      + (checkpoints ? "; rank 0 keeps the finished results for checkpoints: \(MemorySize.format(finishedBytes))" : "")
+      + (checkpoints
+        ? "; rank 0 keeps the finished results for checkpoints: \(MemorySize.format(finishedBytes))"
+        : "")
   }
 
   /// Writes results of `rows` (group-major: `values[(g * rows.count + r) * rowPoints + p]`)

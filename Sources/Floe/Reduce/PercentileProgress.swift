@@ -25,6 +25,7 @@ final class PercentileProgress {
   let layout: PercentileLayout
   let checkpointing: Checkpointing?
   let world: Communicator
+  let watch: RunWatch
   /// Every rank of a resumed job: the results of the rows before `unitsDone`, group-major.
   private(set) var restored: [Double] = []
   /// Rank 0's own failure (writing a checkpoint).
@@ -34,16 +35,24 @@ final class PercentileProgress {
   private var superstepsDone = 0
   private var sinceCheckpoint: (supersteps: Int, start: Double)
 
-  /// Doubles each worker sends after a superstep: a failure flag, then (with checkpoints)
-  /// its band's results, padded to the largest band.
-  private var slot: Int {
-    1 + (checkpointing == nil ? 0 : layout.groupCount * layout.bandRows * layout.rowPoints)
-  }
+  private let start = ProcessStats.now()
 
-  init(layout: PercentileLayout, checkpointing: Checkpointing?, world: Communicator) throws {
+  /// Doubles each worker sends after a superstep: its report of the superstep (`header`
+  /// numbers, the first a failure flag), then (with checkpoints) its band's results,
+  /// padded to the largest band.
+  private var slot: Int {
+    Self.header
+      + (checkpointing == nil ? 0 : layout.groupCount * layout.bandRows * layout.rowPoints)
+  }
+  private static let header = 7
+
+  init(
+    layout: PercentileLayout, checkpointing: Checkpointing?, world: Communicator, watch: RunWatch
+  ) throws {
     self.layout = layout
     self.checkpointing = checkpointing
     self.world = world
+    self.watch = watch
     sinceCheckpoint = (0, ProcessStats.now())
     let rowsDone = checkpointing?.unitsDone ?? 0
     if rowsDone > 0, let checkpointing, let load = checkpointing.state {
@@ -65,19 +74,33 @@ final class PercentileProgress {
     }
   }
 
-  /// After a superstep of `rows`, on every rank: a worker passes its band's index, results
-  /// and whether it failed; rank 0 (when it is no worker) passes nothing.
-  func agree(rows: Range<Int>, band: Int? = nil, result: [Double] = [], failed: Bool = false)
-    throws -> Decision
+  /// After a superstep of `rows`, on every rank: a worker passes its report of the
+  /// superstep and its band's results; rank 0 (when it is no worker) passes nothing.
+  func agree(rows: Range<Int>, report: WorkerReport? = nil, result: [Double] = []) throws
+    -> Decision
   {
     var message = [Double](repeating: .nan, count: slot)
-    message[0] = failed ? 1 : 0
-    if checkpointing != nil, band != nil, !failed {
-      message.replaceSubrange(1..<(1 + result.count), with: result)
+    let failed = report?.error != nil
+    if let r = report {
+      message.replaceSubrange(
+        0..<Self.header,
+        with: [
+          failed ? 1 : 0, Double(r.units), Double(r.bytesRead), r.readSeconds, r.computeSeconds,
+          r.exchangeSeconds, Double(r.peakRSSBytes),
+        ])
+      if checkpointing != nil, !failed {
+        message.replaceSubrange(Self.header..<(Self.header + result.count), with: result)
+      }
+    } else {
+      message[0] = 0
     }
+    let started = ProcessStats.now() - start
     let all = try world.gather(message, root: 0, .sleeping)
     var verdict = [Int](repeating: 0, count: 3)  // decision, signal, rows done
-    if world.rank == 0 { verdict = decide(rows: rows, messages: all) }
+    if world.rank == 0 {
+      verdict = decide(rows: rows, messages: all)
+      watch.observe(record(rows: rows, messages: all, started: started))
+    }
     try world.broadcast(&verdict, root: 0, .sleeping)
     switch verdict[0] {
     case 0: return .go
@@ -95,7 +118,7 @@ final class PercentileProgress {
     if checkpointing != nil {
       messages.withUnsafeBufferPointer { all in
         for (v, band) in layout.bands(of: rows).enumerated() {
-          let from = senders[v] * slot + 1
+          let from = senders[v] * slot + Self.header
           let count = layout.groupCount * band.count * layout.rowPoints
           place(UnsafeBufferPointer(rebasing: all[from..<(from + count)]), rows: band)
         }
@@ -107,7 +130,8 @@ final class PercentileProgress {
     if let checkpointing, left,
       stopped != nil
         || checkpointing.isDue(
-          supersteps: sinceCheckpoint.supersteps, seconds: ProcessStats.now() - sinceCheckpoint.start)
+          supersteps: sinceCheckpoint.supersteps,
+          seconds: ProcessStats.now() - sinceCheckpoint.start)
     {
       do {
         try checkpointing.save(encoded(rowsDone: rows.upperBound), rows.upperBound)
@@ -121,12 +145,33 @@ final class PercentileProgress {
     return [0, 0, 0]
   }
 
+  /// The superstep as the progress line and the run report take it: each worker's numbers.
+  private func record(rows: Range<Int>, messages: [Double], started: Double) -> SuperstepRecord {
+    let senders = world.size > 1 ? Array(1..<world.size) : [0]
+    let workers = senders.map { rank in
+      let m = messages[(rank * slot)..<(rank * slot + Self.header)].map { $0 }
+      var r = WorkerReport()
+      r.units = Int(m[1])
+      r.bytesRead = Int(m[2])
+      r.readSeconds = m[3]
+      r.computeSeconds = m[4]
+      r.exchangeSeconds = m[5]
+      r.peakRSSBytes = Int(m[6])
+      return r
+    }
+    return SuperstepRecord(
+      kind: .work, step: superstepsDone - 1, started: started, ended: ProcessStats.now() - start,
+      unitsDone: rows.upperBound, unitsTotal: layout.rows,
+      unitsAtStart: checkpointing?.unitsDone ?? 0, workers: workers)
+  }
+
   func stopMessage(signal: Int32, rowsDone: Int) -> String {
     let saved =
       checkpointing.map {
         "progress saved in \($0.location); run the same command with --resume to continue"
       } ?? "nothing saved (no --checkpoint)"
-    return "stopped by \(StopSignal.name(signal)) after \(rowsDone) of \(layout.rows) rows: \(saved)"
+    return
+      "stopped by \(StopSignal.name(signal)) after \(rowsDone) of \(layout.rows) rows: \(saved)"
   }
 
   /// Puts results of `rows` (group-major, `[group][row of rows][point]`) into `finished`.

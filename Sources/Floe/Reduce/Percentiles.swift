@@ -17,8 +17,9 @@ import Foundation
 /// which the workers create and write together. No rank ever holds a whole series of more
 /// than its band.
 public enum Percentiles {
-  public static func run(
-    _ request: ReduceRequest, q: Double, world: Communicator, log: (String) -> Void
+  static func run(
+    _ request: ReduceRequest, q: Double, world: Communicator, log: (String) -> Void,
+    watch: RunWatch
   )
     throws -> RunSummary?
   {
@@ -36,9 +37,13 @@ public enum Percentiles {
     let checkpointing = try Reduction.checkpointing(
       request, setup: setup, world: world, log: log, units: layout.checkpointUnits)
     let rowsDone = checkpointing?.unitsDone ?? 0
-    if world.rank == 0 { log(layout.planText(request, setup: setup, checkpoints: checkpointing != nil)) }
+    if world.rank == 0 {
+      let plan = layout.planText(request, setup: setup, checkpoints: checkpointing != nil)
+      log(plan)
+      watch.begin(request.cellMethod, plan: plan, counts: "rows")
+    }
     let progress = try PercentileProgress(
-      layout: layout, checkpointing: checkpointing, world: world)
+      layout: layout, checkpointing: checkpointing, world: world, watch: watch)
 
     let readers = try world.split(color: world.rank == 0 && world.size > 1 ? 0 : 1, key: world.rank)
     let temporary = request.output + ".floe-partial"
@@ -57,7 +62,8 @@ public enum Percentiles {
             groups: setup.groups))
         // A resumed job's finished rows, from the checkpoint, written by one worker.
         if group.rank == 0, rowsDone > 0, let file = output.file {
-          try layout.write(progress.restored, rows: 0..<rowsDone, variable: request.variable, to: file)
+          try layout.write(
+            progress.restored, rows: 0..<rowsDone, variable: request.variable, to: file)
         }
       } catch {
         report.error = "rank \(world.rank): creating the output: \(error)"
@@ -105,6 +111,7 @@ public enum Percentiles {
     var doubles = TransposeBuffers<Double>()
     let me = group.rank
     for s in 0..<layout.supersteps(from: rowsDone) {
+      let before = report
       let rows = layout.rows(ofSuperstep: s, from: rowsDone)
       let bands = layout.bands(of: rows)
       let transpose = Transpose(
@@ -129,8 +136,14 @@ public enum Percentiles {
         }
       }
       report.units += band.isEmpty ? 0 : 1
-      let decision = try progress.agree(
-        rows: rows, band: me, result: result, failed: report.error != nil)
+      var superstep = report
+      superstep.units -= before.units
+      superstep.bytesRead -= before.bytesRead
+      superstep.readSeconds -= before.readSeconds
+      superstep.computeSeconds -= before.computeSeconds
+      superstep.exchangeSeconds -= before.exchangeSeconds
+      superstep.peakRSSBytes = ProcessStats.peakRSSBytes
+      let decision = try progress.agree(rows: rows, report: superstep, result: result)
       if decision != .go { return decision }
     }
     return .go
@@ -173,6 +186,7 @@ public enum Percentiles {
     }
     // The output is complete: its checkpoint has served.
     if world.rank == 0, let path = request.checkpoint?.path { unlink(path) }
+    progress.watch.end(summary)
     if let summary { log(summary.text) }
     return summary
   }

@@ -36,6 +36,8 @@ public struct ReduceRequest: Sendable {
   public var readOnly = false
   /// `--checkpoint DIR` (and `--resume`): save progress, start from saved progress.
   public var checkpoint: CheckpointRequest?
+  /// Progress, quiet, run reports.
+  public var watch = WatchOptions()
 
   /// The CF `cell_methods` words for the result.
   public var cellMethod: String {

@@ -12,23 +12,31 @@ public enum Reduction {
   public static func run(_ request: ReduceRequest, world: Communicator, log: (String) -> Void)
     throws -> RunSummary?
   {
+    let watch = try RunWatch(request, world: world)
+    return try watch.around { try run(request, world: world, log: log, watch: watch) }
+  }
+
+  static func run(
+    _ request: ReduceRequest, world: Communicator, log: (String) -> Void, watch: RunWatch
+  ) throws -> RunSummary? {
     if request.readOnly {
       // The floor: the same plan, units and supersteps as a time mean, without the mean.
       var plain = request
       plain.statistic = .mean
       plain.weights = nil
       let setup = try plan(plain, world: world, log: log)
-      return try execute(plain, setup: setup, reducer: ReadOnlyPass(), world: world, log: log) {
-        _, _ in DiscardedResult()
-      }
+      return try execute(
+        plain, setup: setup, reducer: ReadOnlyPass(), world: world, log: log, watch: watch,
+        phase: "read only"
+      ) { _, _ in DiscardedResult() }
     }
     if case .percentile(let q) = request.statistic {
-      return try Percentiles.run(request, q: q, world: world, log: log)
+      return try Percentiles.run(request, q: q, world: world, log: log, watch: watch)
     }
     let setup = try plan(request, world: world, log: log)
     return try execute(
       request, setup: setup, reducer: setup.reducer(for: request), world: world, log: log,
-      checkpointing: try checkpointing(request, setup: setup, world: world, log: log)
+      watch: watch, checkpointing: try checkpointing(request, setup: setup, world: world, log: log)
     ) { setup, source in
       try NetCDFResultSink(request: request, setup: setup, source: source)
     }
@@ -131,11 +139,15 @@ public enum Reduction {
   /// output there); the keeper writes through `makeSink`.
   static func execute(
     _ request: ReduceRequest, setup: ReductionSetup, reducer: any Reducer, world: Communicator,
-    log: (String) -> Void,
+    log: (String) -> Void, watch: RunWatch, phase: String? = nil,
     readersReady: (Communicator) throws -> Void = { _ in }, checkpointing: Checkpointing? = nil,
     makeSink: @escaping (ReductionSetup, HDF5UnitSource) throws -> any ResultSink
   ) throws -> RunSummary? {
-    let job = ReductionJob(plan: setup.plan, sizing: try setup.sizing(), reducer: reducer)
+    let sizing = try setup.sizing()
+    let job = ReductionJob(plan: setup.plan, sizing: sizing, reducer: reducer)
+    if watch.watching {
+      watch.begin(phase ?? request.cellMethod, plan: setup.planText(request, sizing: sizing))
+    }
     let readers = try world.split(color: world.rank == 0 && world.size > 1 ? 0 : 1, key: world.rank)
     let holder = SourceHolder()
     defer {
@@ -156,7 +168,8 @@ public enum Reduction {
         guard let source = holder.source else { throw ReduceError("the input was never opened") }
         return try makeSink(setup, source)
       },
-      log: log, checkpointing: checkpointing)
+      log: log, checkpointing: checkpointing, observe: watch.observe)
+    watch.end(summary)
     if let summary { log(summary.text) }
     // The output is complete: its checkpoint has served.
     if summary != nil, let path = request.checkpoint?.path { unlink(path) }

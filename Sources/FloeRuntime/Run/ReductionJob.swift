@@ -32,7 +32,7 @@ public struct ReductionJob: Sendable {
   public func run(
     transport: any Transport, makeSource: () throws -> any UnitSource,
     makeSink: () throws -> any ResultSink, log: (String) -> Void,
-    checkpointing: Checkpointing? = nil
+    checkpointing: Checkpointing? = nil, observe: (SuperstepRecord) -> Void = { _ in }
   ) throws -> RunSummary? {
     StopSignal.install()
     let alone = transport.size == 1
@@ -125,6 +125,18 @@ public struct ReductionJob: Sendable {
     let cpuAtStart = ProcessStats.cpuSeconds
     // Sends the superstep's orders (its ranges, else `order` to all) and collects reports.
     func dispatch(_ order: Order, _ ranges: [Range<Int>]?, _ step: Int) throws -> [WorkerReport] {
+      let started = ProcessStats.now() - start
+      let reports = try collect(order, ranges, step)
+      let kind: SuperstepRecord.Kind =
+        ranges != nil ? .work : order == .finish ? .finish : .checkpoint
+      observe(
+        SuperstepRecord(
+          kind: kind, step: step, started: started, ended: ProcessStats.now() - start,
+          unitsDone: scheduler.position, unitsTotal: plan.unitCount,
+          unitsAtStart: checkpointing?.unitsDone ?? 0, workers: reports))
+      return reports
+    }
+    func collect(_ order: Order, _ ranges: [Range<Int>]?, _ step: Int) throws -> [WorkerReport] {
       if alone { return [obey(ranges.map { .work($0[0]) } ?? order, step: step)] }
       let orders = [Order.exit(0)] + (0..<workers).map { w in ranges.map { .work($0[w]) } ?? order }
       _ = try transport.scatter(orders)
