@@ -9,15 +9,58 @@ struct InfoCommand: DistributedCommand {
     commandName: "info",
     abstract: "Show dimensions, variables, attributes and storage of netCDF-4 / HDF5 files.",
     discussion: """
-      Prints what `ncdump -h` shows, plus how each variable is stored: layout, chunk shape, filters, bytes on disk and chunks stored. Under mpirun only rank 0 reads and prints.
+      Prints what `ncdump -h` shows, plus how each variable is stored: layout, chunk shape, filters, bytes on disk and chunks stored. With --plan, prints instead the plan `floe reduce` would make for --var, --op and --memory-per-rank on --ranks ranks (units, supersteps, memory per rank), reading only metadata: to see memory and supersteps before queueing a job. Under mpirun only rank 0 reads and prints.
       """
   )
 
-  @Argument(help: "The files to describe.")
+  @Argument(
+    help: "The files to describe (for --plan: the input, or files that continue one another).")
   var files: [String]
+
+  @Flag(help: "Print the plan of a reduction instead of the files' contents.")
+  var plan = false
+
+  @Option(name: .customLong("var"), help: "--plan: the variable.")
+  var variable: String?
+
+  @Option(help: "--plan: the statistic (as floe reduce's --op).")
+  var op = "mean"
+
+  @Option(help: "--plan: dimensions to reduce, comma-separated (default: the record dimension).")
+  var over: String?
+
+  @OptionGroup var grouping: GroupingOptions
+
+  @Option(
+    help: "--plan: memory for Floe's buffers on each rank (default: 1GiB).",
+    transform: memorySize)
+  var memoryPerRank: MemorySize = ReduceRequest.defaultMemory
+
+  @Option(help: "--plan: the number of ranks to plan for (default: this run's).")
+  var ranks: Int?
+
+  func validate() throws {
+    if plan {
+      guard variable != nil else { throw ValidationError("--plan needs --var") }
+      guard Statistic(name: op) != nil else { throw ValidationError("unknown --op '\(op)'") }
+      if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1") }
+    } else if variable != nil || over != nil || ranks != nil {
+      throw ValidationError("--var, --over and --ranks go with --plan")
+    }
+  }
 
   func run(world: Communicator) throws {
     _ = try Agreement.rankZero(world) {
+      if plan {
+        var request = ReduceRequest(
+          input: files[0], variable: variable ?? "", statistic: Statistic(name: op)!,
+          over: over?.split(separator: ",").map(String.init), output: "",
+          memoryPerRank: memoryPerRank, grouping: grouping.grouping)
+        request.variables = (variable ?? "").split(separator: ",").map(String.init)
+        request.moreInputs = Array(files.dropFirst())
+        print(try Reduction.planText(request, ranks: ranks ?? world.size))
+        return
+      }
       for (n, path) in files.enumerated() {
         let file = try File.open(path)
         if n > 0 { print() }

@@ -26,6 +26,36 @@ final class InfoTests: ScratchTestCase {
     }
   }
 
+  /// `floe info --plan` prints, from the metadata alone, the plan `floe reduce` prints when
+  /// it runs on that many ranks.
+  func testThePlanIsTheOneAReductionMakes() throws {
+    let path = directory.appendingPathComponent("tas.nc").path
+    XCTAssertSucceeded(
+      try MPIRun.alone(
+        "floe", ["gen", "-o", path, "--shape", "400,100,100", "--chunks", "20,100,100"]),
+      "gen")
+    let planLines = { (text: String) in
+      text.split(separator: "\n").filter { $0.hasPrefix("floe: plan: ") }.map(String.init)
+    }
+    for (op, more) in [("std", [String]()), ("p95", ["--by", "time.month"])] {
+      let options = ["--var", "tas", "--op", op, "--memory-per-rank", "8MiB"] + more
+      let info = try MPIRun.alone("floe", ["info", path, "--plan", "--ranks", "3"] + options)
+      XCTAssertSucceeded(info, "info --plan \(op)")
+      XCTAssertTrue(info.stdout.contains("plan for 3 rank(s) (rank 0 schedules, 2 worker(s))"))
+      let out = directory.appendingPathComponent("\(op).nc").path
+      let run = try MPIRun.mpirun(3, "floe", ["reduce", path, "-o", out] + options)
+      XCTAssertSucceeded(run, "reduce \(op)")
+      XCTAssertFalse(planLines(run.stderr).isEmpty, run.stderr)
+      XCTAssertEqual(planLines(info.stdout), planLines(run.stderr))
+    }
+    // 400 steps in chunks of 20: 20 units, whatever the ranks; 63 workers.
+    let wide = try MPIRun.alone(
+      "floe", ["info", path, "--plan", "--var", "tas", "--op", "mean", "--ranks", "64"])
+    XCTAssertSucceeded(wide, "info --plan on 64 ranks")
+    XCTAssertTrue(wide.stdout.contains("floe: plan: 20 units of 20 x 100 x 100"), wide.stdout)
+    XCTAssertTrue(wide.stdout.contains("63 worker(s)"), wide.stdout)
+  }
+
   func testBadInputEndsEveryRankWithOneMessage() throws {
     let text = directory.appendingPathComponent("notes.nc").path
     try "not HDF5 at all\n".write(toFile: text, atomically: true, encoding: .utf8)

@@ -193,3 +193,22 @@ struct ReadOnlyPass: Reducer {
   func merge(_ right: Partial, into left: inout Partial) {}
   func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {}
 }
+
+extension Reduction {
+  /// The plan `floe reduce` would print for `request` on `ranks` ranks, from the inputs'
+  /// metadata alone (`floe info --plan`). The output is not looked at.
+  public static func planText(_ request: ReduceRequest, ranks: Int) throws -> String {
+    var request = request
+    request.readOnly = true  // no output to check
+    let workers = ReductionJob.workers(worldSize: ranks)
+    let setup = try ReductionSetup.prepare(request, workers: workers)
+    let text: String
+    if case .percentile = request.statistic {
+      text = try PercentileLayout(request, setup: setup, workers: workers)
+        .planText(request, setup: setup, checkpoints: false)
+    } else {
+      text = setup.planText(request, sizing: try setup.sizing())
+    }
+    return "floe: plan for \(ranks) rank(s) (rank 0 schedules, \(workers) worker(s)):\n" + text
+  }
+}
