@@ -10,7 +10,9 @@ let package = Package(
     .library(name: "Floe", targets: ["Floe"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // Job files (`floe run JOB.yaml`), with the line of every node for errors.
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // MARK: The command line
@@ -19,6 +21,7 @@ let package = Package(
       dependencies: [
         "Floe", "FloeMPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Yams", package: "Yams"),
       ]
     ),
     // Rank 0's planning and scheduling cost for 10^5 to 10^7 units (BENCHMARKS.md).

@@ -117,7 +117,7 @@ struct FloeCommand: ParsableCommand {
     version: FloeVersion.description,
     subcommands: [
       InfoCommand.self, GenCommand.self, ReduceCommand.self, AnomalyCommand.self,
-      ScalingCommand.self,
+      RunCommand.self, ScalingCommand.self,
     ]
       + cdoStyleCommands
   )
