@@ -13,6 +13,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     // Job files (`floe run JOB.yaml`), with the line of every node for errors.
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    // Rank 0's log (--log-level).
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     // MARK: The command line
@@ -22,6 +24,7 @@ let package = Package(
         "Floe", "FloeMPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Yams", package: "Yams"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     // Rank 0's planning and scheduling cost for 10^5 to 10^7 units (BENCHMARKS.md).
@@ -30,7 +33,12 @@ let package = Package(
     .executableTarget(name: "floe-kernel-benchmark", dependencies: ["FloeKernels", "FloeRuntime"]),
 
     // MARK: Public Swift API
-    .target(name: "Floe", dependencies: ["FloeRuntime", "FloeKernels", "FloeMPI", "FloeHDF5"]),
+    .target(
+      name: "Floe",
+      dependencies: [
+        "FloeRuntime", "FloeKernels", "FloeMPI", "FloeHDF5",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
 
     // MARK: Implementation details
     .target(name: "FloeRuntime", dependencies: ["FloeKernels", "FloeMPI", "FloeHDF5"]),

@@ -43,6 +43,6 @@ struct AnomalyCommand: DistributedCommand {
       grouping: grouping.grouping)
     request.moreInputs = Array(inputs.dropFirst())
     request.watch = watching.options
-    _ = try Anomaly.run(request, world: world, log: watching.log)
+    _ = try Anomaly.run(request, world: world, log: watching.start())
   }
 }

@@ -51,7 +51,7 @@ extension CDOStyleCommand {
     request.moreInputs = options.moreInputs
     request.checkpoint = options.checkpoints.request
     request.watch = options.watching.options
-    _ = try Reduction.run(request, world: world, log: options.watching.log)
+    _ = try Reduction.run(request, world: world, log: options.watching.start())
   }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Floe
 import FloeMPI
 import FloeRuntime
+import Logging
 
 #if canImport(Glibc)
   import Glibc
@@ -16,6 +17,8 @@ import FloeRuntime
 enum Main {
   static func main() {
     let printer = LaunchEnvironment.rank == 0
+    FloeLogHandler.rank = LaunchEnvironment.rank
+    LoggingSystem.bootstrap { _ in FloeLogHandler() }
     do {
       var command = try FloeCommand.parseAsRoot(
         cdoStyleArguments(Array(CommandLine.arguments.dropFirst())))

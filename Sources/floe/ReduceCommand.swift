@@ -123,7 +123,7 @@ struct ReduceCommand: DistributedCommand {
     request.moreInputs = Array(inputs.dropFirst())
     request.checkpoint = checkpoints.request
     request.watch = watching.options
-    _ = try Reduction.run(request, world: world, log: watching.log)
+    _ = try Reduction.run(request, world: world, log: watching.start())
   }
 }
 

@@ -1,11 +1,20 @@
 import ArgumentParser
 import Floe
 import FloeMPI
+import Logging
 
 /// `--quiet`, `--progress-every` and `--report`: what rank 0 tells while and after it runs.
 struct WatchOptionGroup: ParsableArguments {
   @Flag(name: .shortAndLong, help: "Print errors only: no plan, no progress, no summary.")
   var quiet = false
+
+  @Option(
+    help: ArgumentHelp(
+      "How much rank 0 tells: trace, debug, info, notice, warning, error, critical.",
+      discussion:
+        "info (the default) prints the plan, the progress (at notice) and the summary; debug adds every worker's numbers for every superstep, with its rank; warning and above print errors only, as --quiet does."
+    ))
+  var logLevel: Logger.Level = .info
 
   @Option(
     help: ArgumentHelp(
@@ -25,16 +34,23 @@ struct WatchOptionGroup: ParsableArguments {
     guard progressEvery >= 0 else { throw ValidationError("--progress-every must be 0 or more") }
   }
 
+  /// The level in force: --quiet is --log-level error.
+  var level: Logger.Level { quiet ? .error : logLevel }
+
   var options: WatchOptions {
     var options = WatchOptions()
-    options.quiet = quiet
+    options.quiet = level > .notice
     options.progressEvery = progressEvery
     options.reports = report
     return options
   }
 
-  /// Where rank 0's plan and summary go: standard error, or nowhere with --quiet.
-  var log: (String) -> Void {
-    quiet ? { _ in } : { writeStandardError($0 + "\n") }
+  /// Sets the process's log level; returns where rank 0's plan and summary go (the log,
+  /// at info).
+  func start() -> (String) -> Void {
+    FloeLogHandler.setLevel(level)
+    return { floeLog.info("\($0)") }
   }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -79,6 +79,40 @@ final class ReportTests: ScratchTestCase {
     XCTAssertFalse(html.contains("<link"), "not self-contained")
   }
 
+  /// --log-level debug: every worker's numbers for every superstep reach rank 0's log with
+  /// the worker's rank; warning: nothing on success.
+  func testLogLevels() throws {
+    let input = try makeInput()
+    let out = directory.appendingPathComponent("out.nc").path
+    let run = { (level: String) in
+      try MPIRun.mpirun(
+        3, "floe",
+        [
+          "reduce", input, "--var", "tas", "--op", "mean", "-o", out, "--overwrite",
+          "--memory-per-rank", "6MiB", "--log-level", level,
+        ])
+    }
+    let debug = try run("debug")
+    XCTAssertSucceeded(debug, "debug")
+    for rank in [1, 2] {
+      let lines = debug.stderr.split(separator: "\n").filter {
+        $0.hasPrefix("floe: rank \(rank), superstep ") && $0.contains(" (work): ")
+      }
+      XCTAssertFalse(lines.isEmpty, debug.stderr)
+    }
+    XCTAssertTrue(debug.stderr.contains("floe: plan: "), debug.stderr)
+    let units = debug.stderr.split(separator: "\n").compactMap { line -> Int? in
+      guard line.contains(" (work): "), let part = line.split(separator: ": ").last else {
+        return nil
+      }
+      return Int(part.split(separator: " ").first ?? "")
+    }
+    XCTAssertEqual(units.reduce(0, +), 20, debug.stderr)
+    let warning = try run("warning")
+    XCTAssertSucceeded(warning, "warning")
+    XCTAssertEqual(warning.stderr, "")
+  }
+
   func testFailedAndStoppedRunsStillReportAndQuietSaysNothing() throws {
     let input = try makeInput()
     let out = directory.appendingPathComponent("out.nc").path

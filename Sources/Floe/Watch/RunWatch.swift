@@ -55,7 +55,23 @@ final class RunWatch {
   func observe(_ record: SuperstepRecord) {
     guard watching else { return }
     progress?.update(record)
+    if floeLog.logLevel <= .debug {
+      // Every worker's numbers, with its rank, through rank 0's log.
+      for (w, r) in record.workers.enumerated() {
+        let rank = RunReport.rank(ofWorker: w, ranks: report.ranks)
+        floeLog.debug("\(Self.debugLine(record, rank: rank, r))")
+      }
+    }
     if !options.reports.isEmpty { report.add(record) }
+  }
+
+  static func debugLine(_ record: SuperstepRecord, rank: Int, _ r: WorkerReport) -> String {
+    let s = { (x: Double) -> String in Format.decimal(x, 3) }
+    var line = "floe: rank \(rank), superstep \(record.step) (\(record.kind.rawValue)): "
+    line += "\(r.units) unit(s), \(Format.bytes(r.bytesRead)) read in \(s(r.readSeconds)) s, "
+    line += "compute \(s(r.computeSeconds)) s, exchange \(s(r.exchangeSeconds)) s, "
+    line += "waited \(s(r.waitSeconds)) s, peak RSS \(Format.bytes(r.peakRSSBytes))"
+    return line + (r.error != nil ? ", failed" : "")
   }
 
   func end(_ summary: RunSummary?) {
