@@ -12,8 +12,8 @@ struct WatchOptionGroup: ParsableArguments {
     help: ArgumentHelp(
       "How much rank 0 tells: trace, debug, info, notice, warning, error, critical.",
       discussion:
-        "info (the default) prints the plan, the progress (at notice) and the summary; debug adds every worker's numbers for every superstep, with its rank; warning and above print errors only, as --quiet does."
-    ))
+        "info (the default) prints the plan, the progress (at notice) and the summary; debug adds every worker's numbers for every superstep, with its rank; warning and above print errors only, as --quiet does.",
+      valueName: "level"), transform: parseLogLevel)
   var logLevel: Logger.Level = .info
 
   @Option(
@@ -53,4 +53,12 @@ struct WatchOptionGroup: ParsableArguments {
   }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+/// Parses --log-level (a conformance of Logger.Level to ExpressibleByArgument would be
+/// retroactive under SwiftPM and not under CMake, which builds every module as one package).
+func parseLogLevel(_ text: String) throws -> Logger.Level {
+  guard let level = Logger.Level(rawValue: text) else {
+    let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+    throw ValidationError("use one of \(levels)")
+  }
+  return level
+}
