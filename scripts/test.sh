@@ -12,6 +12,10 @@ bash scripts/bootstrap.sh --deps
 echo "== swift build"
 swift build --build-tests
 
+echo "== docs: the CLI reference is --help; every error message is in the troubleshooting page"
+bash scripts/cli-reference.sh --check .build/debug/floe
+python3 scripts/error-messages.py --check docs/troubleshooting.md
+
 echo "== swift test (unit tests, end-to-end under mpirun -np ${FLOE_E2E_RANKS:-1,2,3,5})"
 swift test
 
