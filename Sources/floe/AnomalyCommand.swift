@@ -7,7 +7,7 @@ struct AnomalyCommand: DistributedCommand {
     commandName: "anomaly",
     abstract: "Each value minus its climatology (e.g. the mean of its month), full size.",
     discussion: """
-      Two passes on the BSP runtime: the climatology of --by (or --resample), then every worker writes the anomalies of its units into the output, which the workers create and write together through parallel HDF5. The output has the input's dimensions, coordinates and chunking, uncompressed; missing input values stay missing. Byte-identical for any number of ranks. As CDO's ymonsub of ymonmean.
+      Two passes on the BSP runtime: the climatology of --by (or --resample), then every worker writes the anomalies of its units into the output, which the workers create and write together through parallel HDF5. The output has the input's dimensions, coordinates and chunking, uncompressed; missing input values stay missing. Byte-identical for any number of ranks. As CDO's ymonsub of ymonmean. With --checkpoint, the climatology pass saves as floe reduce does, and the anomaly pass saves the climatology and the units written into the half-written output, which stays (under its temporary name, next to the output) for --resume.
       """
   )
 
@@ -27,6 +27,8 @@ struct AnomalyCommand: DistributedCommand {
 
   @OptionGroup var budget: BudgetOptions
 
+  @OptionGroup(title: "Checkpoints") var checkpoints: CheckpointOptions
+
   @OptionGroup(title: "Progress and reports") var watching: WatchOptionGroup
 
   func validate() throws {
@@ -42,6 +44,7 @@ struct AnomalyCommand: DistributedCommand {
       commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
       grouping: grouping.grouping)
     request.moreInputs = Array(inputs.dropFirst())
+    request.checkpoint = checkpoints.request
     request.watch = watching.options
     _ = try Anomaly.run(request, world: world, log: watching.start())
   }

@@ -35,8 +35,10 @@ struct JobFile {
       ], ["overwrite", "resume", "quiet"]
     ),
     "anomaly": (
-      ["input", "var", "by", "resample", "output", "memory-per-rank", "progress-every", "report"],
-      ["overwrite", "quiet"]
+      [
+        "input", "var", "by", "resample", "output", "memory-per-rank", "checkpoint",
+        "checkpoint-every", "checkpoint-seconds", "progress-every", "report",
+      ], ["overwrite", "resume", "quiet"]
     ),
   ]
   static let defaultKeys: Set<String> = [

@@ -182,6 +182,70 @@ final class CheckpointTests: ScratchTestCase {
     XCTAssertEqual(try bits(out), try bits(clean), "p95 resumed after SIGUSR1")
   }
 
+  /// `floe anomaly --checkpoint`: killed in the climatology pass, it resumes that pass;
+  /// killed in the anomaly pass, it keeps the climatology and the half-written output and
+  /// writes only the units after the checkpoint; with the half-written output gone, it starts
+  /// the anomalies over from the saved climatology. Always the values of a clean run.
+  func testAnomalyResumesFromEitherPass() throws {
+    let input = try makeInput()
+    let anomaly = { (output: String, more: [String]) in
+      [
+        "anomaly", input, "--var", "tas", "--by", "time.month", "-o", output,
+        "--memory-per-rank", "24MiB",
+      ] + more
+    }
+    let clean = directory.appendingPathComponent("clean.nc").path
+    XCTAssertSucceeded(try MPIRun.mpirun(3, "floe", anomaly(clean, [])), "clean")
+    let out = directory.appendingPathComponent("anomaly.nc").path
+    let partial = out + ".floe-partial"
+    let manager = FileManager.default
+    for (pass, variable) in [
+      (1, "FLOE_DEBUG_KILL_AFTER_CHECKPOINT"), (2, "FLOE_DEBUG_KILL_AFTER_ANOMALY_CHECKPOINT"),
+    ] {
+      let checkpoints = directory.appendingPathComponent("pass\(pass)").path
+      try manager.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
+      let options = ["--checkpoint", checkpoints, "--checkpoint-every", "5"]
+      let killed = try MPIRun.mpirun(
+        3, "floe", anomaly(out, options), timeout: 60, environment: [variable: "3"])
+      XCTAssertNotEqual(killed.status, 0, killed.stderr)
+      XCTAssertFalse(manager.fileExists(atPath: out), "a killed job left an output")
+      XCTAssertEqual(
+        manager.fileExists(atPath: checkpoints + "/floe-checkpoint.h5"), pass == 1, killed.stderr)
+      XCTAssertEqual(manager.fileExists(atPath: checkpoints + "/floe-anomaly.h5"), pass == 2)
+      XCTAssertEqual(manager.fileExists(atPath: partial), pass == 2, "the half-written output")
+      let copy = checkpoints + "-copy"
+      try manager.copyItem(atPath: checkpoints, toPath: copy)
+
+      let resumed = try MPIRun.mpirun(
+        pass == 1 ? 5 : 2, "floe", anomaly(out, options + ["--resume"]), timeout: 60)
+      XCTAssertSucceeded(resumed, "resumed in pass \(pass)")
+      XCTAssertTrue(
+        resumed.stderr.contains(
+          pass == 1
+            ? "floe: resuming from \(checkpoints)/floe-checkpoint.h5: "
+            : "floe: resuming from \(checkpoints)/floe-anomaly.h5: climatology done, 30 of 100 units of anomalies done"
+        ), resumed.stderr)
+      XCTAssertEqual(try bits(out), try bits(clean), "resumed in pass \(pass)")
+      for leftover in [
+        checkpoints + "/floe-checkpoint.h5", checkpoints + "/floe-anomaly.h5", partial,
+      ] {
+        XCTAssertFalse(manager.fileExists(atPath: leftover), "\(leftover) outlived the output")
+      }
+      if pass == 2 {
+        // The half-written output is gone: the saved climatology serves, the units do not.
+        try manager.removeItem(atPath: out)
+        let over = try MPIRun.mpirun(
+          3, "floe", anomaly(out, ["--checkpoint", copy, "--resume"]), timeout: 60)
+        XCTAssertSucceeded(over, "resumed without the half-written output")
+        XCTAssertTrue(
+          over.stderr.contains("the anomalies start over from the saved climatology"), over.stderr)
+        XCTAssertTrue(over.stderr.contains("climatology done, 0 of 100 units"), over.stderr)
+        XCTAssertEqual(try bits(out), try bits(clean), "started over from the climatology")
+      }
+      try manager.removeItem(atPath: out)
+    }
+  }
+
   func testACheckpointFromAnotherJobOrDamagedIsRefused() throws {
     let input = try makeInput()
     let saved = directory.appendingPathComponent("saved").path

@@ -32,22 +32,47 @@ public enum Anomaly {
       throw JobFailure(message: message, exitCode: JobFailure.failedExitCode)
     }
 
-    // Pass 1: the climatology, captured on the keeper.
-    let captured = CapturedResult(shape: [groups.count] + Array(setup.shape.dropFirst()))
-    _ = try Reduction.execute(
-      climatologyRequest, setup: setup, reducer: setup.reducer(for: climatologyRequest),
-      world: world, log: log, watch: watch, phase: "climatology"
-    ) { _, _ in captured }
-    let keeper = world.size > 1 ? 1 : 0
-    let climatology = try world.broadcastArray(captured.values, root: keeper)
-
-    // Pass 2: anomalies, written by the workers into one shared file.
     let temporary = request.output + ".floe-partial"
+    let saved = try request.checkpoint.map {
+      try AnomalyCheckpoint($0, request: request, setup: setup)
+    }
+    let start = try saved?.start(
+      resume: request.checkpoint?.resume ?? false, units: setup.plan.unitCount, world: world,
+      log: log)
+
+    // Pass 1: the climatology, captured on the keeper (unless a saved pass 2 has it).
+    let climatology: [Double]
+    if let start {
+      climatology = start.climatology
+    } else {
+      let captured = CapturedResult(shape: [groups.count] + Array(setup.shape.dropFirst()))
+      _ = try Reduction.execute(
+        climatologyRequest, setup: setup, reducer: setup.reducer(for: climatologyRequest),
+        world: world, log: log, watch: watch, phase: "climatology",
+        checkpointing: try Reduction.checkpointing(
+          climatologyRequest, setup: setup, world: world, log: log),
+        removesCheckpoint: saved == nil
+      ) { _, _ in captured }
+      let keeper = world.size > 1 ? 1 : 0
+      climatology = try world.broadcastArray(captured.values, root: keeper)
+      if let saved, let first = request.checkpoint?.path {
+        try saved.saveClimatology(climatology, firstPass: first, world: world)
+      }
+    }
+
+    // Pass 2: anomalies, written by the workers into one shared file (a resumed one goes on
+    // writing the file it had begun).
+    let unitsDone = start?.unitsDone ?? 0
     let output = AnomalyOutput()
     let writer = AnomalyWriter(
       groupOfTime: groups.index, climatology: climatology,
       points: setup.shape.dropFirst().reduce(1, *),
       shape: setup.shape, output: output, variableName: request.variable)
+    var secondPass: Checkpointing?
+    if let saved, let options = request.checkpoint {
+      secondPass = saved.checkpointing(
+        options, climatology: climatology, unitsDone: unitsDone, output: output)
+    }
     var summary: RunSummary?
     var failure: (any Error)?
     do {
@@ -55,6 +80,11 @@ public enum Anomaly {
         request, setup: setup, reducer: writer, world: world, log: log, watch: watch,
         phase: "anomalies",
         readersReady: { readers in
+          if unitsDone > 0 {
+            output.file = OpenFile(
+              try File.open(temporary, communicator: readers, writable: true))
+            return
+          }
           output.file = OpenFile(
             try AnomalyOutput.create(
               temporary, request: request, setup: setup, communicator: readers,
@@ -62,7 +92,9 @@ public enum Anomaly {
               comment:
                 "anomaly: each value minus the mean of its \(groups.grouping.rawValue) over the input"
             ))
-        }
+        },
+        checkpointing: secondPass,
+        removesCheckpoint: false
       ) { _, _ in DiscardedResult() }
     } catch {
       failure = error
@@ -80,7 +112,10 @@ public enum Anomaly {
         failure = ReduceError("cannot rename \(temporary) to \(request.output)")
         Agreement.printError("\(failure!)")
       }
-      if failure != nil { unlink(temporary) }
+      // With --checkpoint the half-written output is the saved progress: it stays (under
+      // its temporary name) for --resume.
+      if failure != nil && saved == nil { unlink(temporary) }
+      if failure == nil, let saved { unlink(saved.path) }
     }
     if let failure { throw failure }
     return summary
@@ -90,6 +125,9 @@ public enum Anomaly {
 /// The anomaly's output file, shared by the workers.
 final class AnomalyOutput: @unchecked Sendable {
   var file: OpenFile?
+
+  /// Every unit written so far to the disk (collective among the workers).
+  func flush() throws { try file?.file.flush() }
   /// The first write that failed (writes happen inside `accumulate`, which cannot throw).
   var error: String?
 

@@ -19,7 +19,10 @@ public struct CheckpointRequest: Sendable {
   }
 
   /// The checkpoint's file; the previous one stays valid until a new one is complete.
-  public var path: String { (directory as NSString).appendingPathComponent("floe-checkpoint.h5") }
+  public var path: String { file("floe-checkpoint.h5") }
+
+  /// A file of the checkpoint directory (`floe anomaly` keeps its second pass in its own).
+  func file(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 }
 
 /// What a checkpoint must match to be resumed: the same inputs, unchanged, the same
@@ -55,6 +58,17 @@ struct JobFingerprint: Codable, Equatable, Sendable {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     return formatter.string(from: Date(timeIntervalSince1970: seconds))
+  }
+
+  /// Refuses a saved checkpoint at `path` that is not this job's, naming every field that
+  /// differs.
+  func check(saved: JobFingerprint, at path: String) throws {
+    let differences = differences(from: saved)
+    guard differences.isEmpty else {
+      throw ReduceError(
+        "--resume: the checkpoint \(path) is from another job ("
+          + differences.joined(separator: "; ") + "); remove it to start again")
+    }
   }
 
   /// What differs, one phrase per field ("the operation is std there and mean here").

@@ -60,13 +60,7 @@ public enum Reduction {
       if let units { fingerprint.fields["units"] = units.description }
       var unitsDone = 0
       if options.resume, let saved = try CheckpointFile.read(path) {
-        let differences = fingerprint.differences(from: saved.fingerprint)
-        guard differences.isEmpty else {
-          throw ReduceError(
-            "--resume: the checkpoint \(path) is from another job ("
-              + differences.joined(separator: "; ")
-              + "); remove it to start again")
-        }
+        try fingerprint.check(saved: saved.fingerprint, at: path)
         unitsDone = saved.unitsDone
         let total = units.map { "\($0.count) \($0.noun)" } ?? "\(setup.plan.unitCount) units"
         log("floe: resuming from \(path): \(unitsDone) of \(total) done")
@@ -84,13 +78,10 @@ public enum Reduction {
       }
       return try saved.state()
     }
-    // For the tests of a worker killed mid-run: the keeper dies by SIGKILL once it has
-    // saved FLOE_DEBUG_KILL_AFTER_CHECKPOINT checkpoints.
-    let killAfter = getenv("FLOE_DEBUG_KILL_AFTER_CHECKPOINT").flatMap { Int(String(cString: $0)) }
-    let saves = Counter()
+    let kill = DebugKill(after: "FLOE_DEBUG_KILL_AFTER_CHECKPOINT")
     let save: @Sendable ([UInt8], Int) throws -> Void = { state, unitsDone in
       try CheckpointFile.write(state, unitsDone: unitsDone, fingerprint: fingerprint, to: path)
-      if let killAfter, saves.increment() == killAfter { kill(getpid(), SIGKILL) }
+      kill.saved()
     }
     return Checkpointing(
       everySupersteps: options.everySupersteps, everySeconds: options.everySeconds,
@@ -98,12 +89,17 @@ public enum Reduction {
       save: save)
   }
 
-  /// A count shared by closures.
-  final class Counter: @unchecked Sendable {
-    private var value = 0
-    func increment() -> Int {
-      value += 1
-      return value
+  /// For the tests of a worker killed mid-run: the keeper dies by SIGKILL once it has saved
+  /// as many checkpoints as the environment variable says.
+  final class DebugKill: @unchecked Sendable {
+    private let after: Int?
+    private var saves = 0
+    init(after variable: String) {
+      after = getenv(variable).flatMap { Int(String(cString: $0)) }
+    }
+    func saved() {
+      saves += 1
+      if let after, saves == after { kill(getpid(), SIGKILL) }
     }
   }
 
@@ -141,6 +137,7 @@ public enum Reduction {
     _ request: ReduceRequest, setup: ReductionSetup, reducer: any Reducer, world: Communicator,
     log: (String) -> Void, watch: RunWatch, phase: String? = nil,
     readersReady: (Communicator) throws -> Void = { _ in }, checkpointing: Checkpointing? = nil,
+    removesCheckpoint: Bool = true,
     makeSink: @escaping (ReductionSetup, HDF5UnitSource) throws -> any ResultSink
   ) throws -> RunSummary? {
     let sizing = try setup.sizing()
@@ -172,7 +169,7 @@ public enum Reduction {
     watch.end(summary)
     if let summary { log(summary.text) }
     // The output is complete: its checkpoint has served.
-    if summary != nil, let path = request.checkpoint?.path { unlink(path) }
+    if summary != nil, removesCheckpoint, let path = request.checkpoint?.path { unlink(path) }
     return summary
   }
 }

@@ -18,14 +18,18 @@ public struct Checkpointing: Sendable {
   public var save: @Sendable (_ state: [UInt8], _ unitsDone: Int) throws -> Void
   /// Where checkpoints go, for messages ("DIR/floe-checkpoint.h5").
   public var location: String
+  /// Called on every worker before the keeper saves (the anomaly flushes its shared output,
+  /// collectively, so that every unit before the position is on disk).
+  public var prepare: (@Sendable () throws -> Void)?
 
   public init(
     everySupersteps: Int, everySeconds: Double, unitsDone: Int = 0,
     state: (@Sendable () throws -> [UInt8])? = nil,
-    location: String = "the checkpoint",
+    location: String = "the checkpoint", prepare: (@Sendable () throws -> Void)? = nil,
     save: @escaping @Sendable (_ state: [UInt8], _ unitsDone: Int) throws -> Void
   ) {
     self.location = location
+    self.prepare = prepare
     self.everySupersteps = everySupersteps
     self.everySeconds = everySeconds
     self.unitsDone = unitsDone

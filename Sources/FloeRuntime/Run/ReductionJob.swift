@@ -81,7 +81,11 @@ public struct ReductionJob: Sendable {
         return report
       case .checkpoint(let unitsDone):
         var report = WorkerReport()
-        if worker.index == 0, let checkpointing {
+        do { try checkpointing?.prepare?() } catch {
+          report.error =
+            "rank \(transport.rank) on \(transport.host): preparing the checkpoint: \(error)"
+        }
+        if worker.index == 0, report.error == nil, let checkpointing {
           do { try checkpointing.save(worker.keptState, unitsDone) } catch {
             report.error =
               "rank \(transport.rank) on \(transport.host): writing the checkpoint: \(error)"
