@@ -81,8 +81,11 @@ public enum Anomaly {
         phase: "anomalies",
         readersReady: { readers in
           if unitsDone > 0 {
+            // Each worker opens the variable when it first writes, on its own: metadata
+            // reads must then be independent (a created file has it cached everywhere).
             output.file = OpenFile(
-              try File.open(temporary, communicator: readers, writable: true))
+              try File.open(
+                temporary, communicator: readers, writable: true, collectiveMetadata: false))
             return
           }
           output.file = OpenFile(

@@ -104,8 +104,17 @@ public enum Percentiles {
     // for the selection, so both give the same result.
     var readSetup = setup
     readSetup.readsFloat32 = layout.readsFloat32
-    let source = try HDF5UnitSource(
-      path: request.input, variable: request.variable, setup: readSetup, communicator: group)
+    let source: HDF5UnitSource
+    do {
+      source = try HDF5UnitSource(
+        path: request.input, variable: request.variable, setup: readSetup, communicator: group)
+    } catch {
+      // Opening is collective: every worker failed alike. Rank 0 waits for the first
+      // superstep's word, and then ends the job.
+      report.error = "rank \(world.rank): opening the input: \(error)"
+      guard layout.supersteps(from: rowsDone) > 0 else { return .fail }
+      return try progress.agree(rows: layout.rows(ofSuperstep: 0, from: rowsDone), report: report)
+    }
     let members = stepsOfEachGroup(setup.groups, steps: layout.steps)
     var floats = TransposeBuffers<Float>()
     var doubles = TransposeBuffers<Double>()
