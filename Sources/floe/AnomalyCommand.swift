@@ -41,7 +41,7 @@ struct AnomalyCommand: DistributedCommand {
     var request = ReduceRequest(
       input: inputs[0], variable: variable, statistic: .mean, output: output,
       memoryPerRank: budget.memoryPerRank, overwrite: budget.overwrite,
-      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+      commandLine: Invocation.commandLine,
       grouping: grouping.grouping)
     request.moreInputs = Array(inputs.dropFirst())
     request.checkpoint = checkpoints.request

@@ -44,7 +44,7 @@ extension CDOStyleCommand {
       output: options.output,
       memoryPerRank: options.budget.memoryPerRank,
       overwrite: options.budget.overwrite,
-      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+      commandLine: Invocation.commandLine,
       weights: Self.weights,
       grouping: Self.grouping)
     request.variables = names

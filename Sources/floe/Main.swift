@@ -66,6 +66,13 @@ enum Main {
   }
 }
 
+/// The command line a command's output records in its `history`: the process's, or the
+/// job-file step's that `floe run` is running.
+enum Invocation {
+  nonisolated(unsafe) static var arguments = Array(CommandLine.arguments.dropFirst())
+  static var commandLine: String { (["floe"] + arguments).joined(separator: " ") }
+}
+
 /// A command that runs on every rank of an MPI job (a world of one without mpirun).
 protocol DistributedCommand: ParsableCommand {
   func run(world: Communicator) throws

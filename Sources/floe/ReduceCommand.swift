@@ -111,7 +111,7 @@ struct ReduceCommand: DistributedCommand {
       input: inputs[0], variable: variable, statistic: Statistic(name: op ?? "mean")!,
       over: over?.split(separator: ",").map(String.init), output: output ?? "",
       memoryPerRank: budget.memoryPerRank, overwrite: budget.overwrite,
-      commandLine: (["floe"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+      commandLine: Invocation.commandLine,
       weights: weights,
       grouping: grouping.grouping
     )

@@ -63,6 +63,7 @@ struct RunCommand: DistributedCommand {
       guard let distributed = command as? DistributedCommand else {
         throw JobFailure(message: "step \(n + 1) is no job step", exitCode: 64)
       }
+      Invocation.arguments = step.arguments
       try distributed.run(world: world)
     }
   }

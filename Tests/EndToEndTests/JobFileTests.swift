@@ -59,6 +59,9 @@ final class JobFileTests: ScratchTestCase {
     XCTAssertEqual(try bits("\(d)/clim.nc"), try bits("\(d)/c1.nc"))
     XCTAssertEqual(try bits("\(d)/anomalies.nc"), try bits("\(d)/a1.nc"))
     XCTAssertEqual(try bits("\(d)/p95.nc"), try bits("\(d)/p1.nc"))
+    // Each output's history records its step's command, not `floe run`.
+    let history = try File.open("\(d)/clim.nc").attribute("history")?.string ?? ""
+    XCTAssertTrue(history.contains(": floe reduce \(input) --var tas --op mean"), history)
     for report in ["step-1-reduce.json", "step-2-anomaly.html", "step-3-reduce.html"] {
       XCTAssertTrue(FileManager.default.fileExists(atPath: "\(d)/reports/\(report)"), report)
     }
