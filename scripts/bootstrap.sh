@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools netcdf-bin cmake ninja-build pkg-config
-          cdo nco)  # the peers the tests cross-check against
+          cdo nco   # the peers the tests cross-check against
+          iproute2) # network namespaces for the simulated cluster (scripts/cluster.sh)
 
 missing=()
 for p in "${packages[@]}"; do

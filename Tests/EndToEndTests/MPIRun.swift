@@ -5,7 +5,8 @@ import XCTest
 /// turns a hang into a test failure.
 ///
 /// Environment: `FLOE_E2E_RANKS` (default "1,2,3,5"), `FLOE_E2E_MPI_ARGS` (extra mpirun
-/// arguments, e.g. "--mca btl self,tcp"), `FLOE_BIN_DIR` (default: beside the test bundle).
+/// arguments, e.g. "--mca btl self,tcp", or `scripts/cluster.sh mpirun-args` to place the
+/// ranks on simulated hosts), `FLOE_BIN_DIR` (default: beside the test bundle).
 enum MPIRun {
   struct Result {
     var status: Int32
@@ -37,16 +38,16 @@ enum MPIRun {
   }
 
   /// The mpirun arguments every run gets: oversubscription (more ranks than the 2 cores),
-  /// root allowed (CI runs as root), and MPI's own traffic bound to loopback.
+  /// root allowed (CI runs as root), and MPI's own traffic bound to loopback — unless
+  /// FLOE_E2E_MPI_ARGS binds it elsewhere (the simulated cluster of scripts/cluster.sh).
   static var mpirunArguments: [String] {
-    var arguments = [
-      "--oversubscribe", "--allow-run-as-root",
-      "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo",
-    ]
-    if let extra = ProcessInfo.processInfo.environment["FLOE_E2E_MPI_ARGS"] {
-      arguments += extra.split(separator: " ").map(String.init)
+    let extra = (ProcessInfo.processInfo.environment["FLOE_E2E_MPI_ARGS"] ?? "")
+      .split(separator: " ").map(String.init)
+    var arguments = ["--oversubscribe", "--allow-run-as-root"]
+    if !extra.contains("btl_tcp_if_include") {
+      arguments += ["--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"]
     }
-    return arguments
+    return arguments + extra
   }
 
   /// Runs `program` (a product name) with `arguments` on `np` ranks under mpirun.

@@ -79,6 +79,31 @@ final class ReportTests: ScratchTestCase {
     XCTAssertFalse(html.contains("<link"), "not self-contained")
   }
 
+  /// The plan and the summary say which host each rank runs on: one host here, or as many as
+  /// the simulated cluster's `--host` list fills (Open MPI fills each host's slots in turn).
+  func testThePlacementNamesEachRanksHost() throws {
+    let input = try makeInput()
+    let out = directory.appendingPathComponent("out.nc").path
+    let run = try MPIRun.mpirun(
+      3, "floe", ["reduce", input, "--var", "tas", "--op", "mean", "-o", out])
+    XCTAssertSucceeded(run, "mean")
+    let arguments = MPIRun.mpirunArguments
+    var expected = 1
+    if let i = arguments.firstIndex(of: "--host") {
+      let slots = arguments[i + 1].split(separator: ",").map { Int($0.split(separator: ":")[1])! }
+      var placed = 0
+      expected = 0
+      for s in slots where placed < 3 {
+        placed += s
+        expected += 1
+      }
+    }
+    let lines = run.stderr.split(separator: "\n").filter {
+      $0.hasPrefix("floe: 3 rank(s) on \(expected) host(s): ")
+    }
+    XCTAssertEqual(lines.count, 2, "once with the plan, once in the summary:\n\(run.stderr)")
+  }
+
   /// --log-level debug: every worker's numbers for every superstep reach rank 0's log with
   /// the worker's rank; warning: nothing on success.
   func testLogLevels() throws {

@@ -34,6 +34,8 @@ public enum Percentiles {
       if world.rank == 0 { Agreement.printError("\(error)") }
       throw JobFailure(message: "\(error)", exitCode: JobFailure.failedExitCode)
     }
+    let placement = try Placement.gather(MPITransport(world))
+    if let placement { log(placement.text) }
     let checkpointing = try Reduction.checkpointing(
       request, setup: setup, world: world, log: log, units: layout.checkpointUnits)
     let rowsDone = checkpointing?.unitsDone ?? 0
@@ -88,7 +90,8 @@ public enum Percentiles {
     try world.barrier(.sleeping)
     return try finish(
       request, layout: layout, rowsDone: rowsDone, decision: decision, report: report,
-      progress: progress, temporary: temporary, start: start, world: world, log: log)
+      progress: progress, temporary: temporary, start: start, placement: placement, world: world,
+      log: log)
   }
 
   /// Every superstep on a worker: the transpose, the selection, the write of its band, and
@@ -163,7 +166,8 @@ public enum Percentiles {
   static func finish(
     _ request: ReduceRequest, layout: PercentileLayout, rowsDone: Int,
     decision: PercentileProgress.Decision, report: WorkerReport, progress: PercentileProgress,
-    temporary: String, start: Double, world: Communicator, log: (String) -> Void
+    temporary: String, start: Double, placement: Placement?, world: Communicator,
+    log: (String) -> Void
   ) throws -> RunSummary? {
     let transport = MPITransport(world)
     var all = try transport.gather(report)
@@ -182,6 +186,7 @@ public enum Percentiles {
         units: (layout.rows - rowsDone + layout.bandRows - 1) / layout.bandRows,
         supersteps: layout.supersteps(from: rowsDone), workers: workerReports,
         wallSeconds: ProcessStats.now() - start, schedulerCPUSeconds: 0)
+      summary?.placement = placement
     }
     var failed: [Int32] = [failure == nil ? 0 : 1]
     try world.broadcast(&failed, root: 0)

@@ -17,7 +17,7 @@ extension RunReport {
       <h1>floe run report</h1>
       <p><code>\(escape(command))</code></p>
       <p>Floe \(escape(floeVersion)), started \(escape(started)) on \(escape(host)), \(ranks) rank(s),
-      \(workers) worker(s), --memory-per-rank \(Format.bytes(memoryPerRankBytes)):
+      \(workers) worker(s)\(hostsText), --memory-per-rank \(Format.bytes(memoryPerRankBytes)):
       <b class="\(status)">\(status)</b> in \(Format.decimal(wallSeconds, 2)) s.</p>
 
       """
@@ -25,6 +25,16 @@ extension RunReport {
     for phase in phases { page += section(phase) }
     page += "</body></html>\n"
     return page
+  }
+
+  /// " on 2 hosts (floe1: ranks 0-1, floe2: ranks 2-3)"
+  private var hostsText: String {
+    guard !hosts.isEmpty else { return "" }
+    let groups = Placement(hosts: hosts).ranksByHost
+    return " on \(groups.count) host(s) ("
+      + groups.map { "\(escape($0.host)): ranks \(Placement.spans($0.ranks))" }.joined(
+        separator: ", ")
+      + ")"
   }
 
   private func section(_ phase: Phase) -> String {

@@ -11,6 +11,8 @@ struct RunReport: Codable {
   var ranks: Int
   var workers: Int
   var memoryPerRankBytes: Int
+  /// The host of each rank, by rank.
+  var hosts: [String] = []
   /// "done", "failed" or "stopped" (by a signal; resumable with --checkpoint).
   var status = "running"
   var error: String?
@@ -97,6 +99,7 @@ struct RunReport: Codable {
   }
 
   mutating func end(_ summary: RunSummary) {
+    if let placement = summary.placement { hosts = placement.hosts }
     guard !phases.isEmpty else { return }
     let floor = summary.workers.map(\.readSeconds).max() ?? 0
     let rate = summary.wallSeconds > 0 ? Double(summary.bytesRead) / summary.wallSeconds / 1e9 : 0

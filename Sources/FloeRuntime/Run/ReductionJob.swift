@@ -35,6 +35,8 @@ public struct ReductionJob: Sendable {
     checkpointing: Checkpointing? = nil, observe: (SuperstepRecord) -> Void = { _ in }
   ) throws -> RunSummary? {
     StopSignal.install()
+    let placement = try Placement.gather(transport)
+    if let placement { log(placement.text) }
     let alone = transport.size == 1
     let workers = Self.workers(worldSize: transport.size)
     let index = alone ? 0 : transport.rank - 1
@@ -204,9 +206,11 @@ public struct ReductionJob: Sendable {
       Agreement.printError(failure)
       throw JobFailure(message: failure, exitCode: code)
     }
-    return scheduler.summary(
+    var summary = scheduler.summary(
       wallSeconds: ProcessStats.now() - start,
       schedulerCPUSeconds: ProcessStats.cpuSeconds - cpuAtStart)
+    summary.placement = placement
+    return summary
   }
 }
 

@@ -67,6 +67,8 @@ public struct RunSummary: Sendable {
   public var workers: [WorkerReport]
   public var wallSeconds: Double
   public var schedulerCPUSeconds: Double
+  /// The host of each rank.
+  public var placement: Placement?
 
   public init(
     units: Int, supersteps: Int, workers: [WorkerReport], wallSeconds: Double,
@@ -96,7 +98,7 @@ public struct RunSummary: Sendable {
       wait \(spread({ $0.waitSeconds }, seconds)) s, peak RSS \(spread({ Double($0.peakRSSBytes) }, { MemorySize.format(Int($0)) }))
       floe: start-up per worker (process start to first unit read): \(spread({ $0.startupSeconds }, seconds)) s
       floe: rank 0 (scheduler): \(seconds(schedulerCPUSeconds)) s CPU in \(seconds(wallSeconds)) s wall
-      """
+      """ + (placement.map { "\n" + $0.text } ?? "")
   }
 
 }
