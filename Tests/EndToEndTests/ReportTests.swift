@@ -155,9 +155,11 @@ final class ReportTests: ScratchTestCase {
       3, "floe",
       [
         "reduce", input, "--var", "tas", "--op", "mean", "-o", out, "--memory-per-rank", "6MiB",
-        "--report", stopped,
+        "--report", stopped, "--quiet",
       ], environment: ["FLOE_DEBUG_SIGNAL": "2:\(SIGTERM):self"])
     XCTAssertEqual(warned.status, 75, warned.stderr)
+    // Even --quiet says why the job ended and how to go on.
+    XCTAssertTrue(warned.stderr.hasPrefix("floe: stopped by SIGTERM after "), warned.stderr)
     r = try json(stopped)
     XCTAssertEqual(r["status"] as? String, "stopped")
     XCTAssertTrue((r["error"] as? String ?? "").contains("stopped by SIGTERM"), "\(r)")

@@ -195,7 +195,8 @@ public enum Percentiles {
       throw JobFailure(message: failure ?? "", exitCode: JobFailure.failedExitCode)
     }
     if case .stop(let message) = decision {
-      if world.rank == 0 { log("floe: " + message) }
+      // Printed even with --quiet: the job did not finish, and this says how to go on.
+      if world.rank == 0 { writeStandardError("floe: \(message)\n") }
       throw JobFailure(message: message, exitCode: StopSignal.exitCode)
     }
     // The output is complete: its checkpoint has served.

@@ -193,7 +193,8 @@ public struct ReductionJob: Sendable {
         _ = try transport.scatter(
           [Order](repeating: .exit(StopSignal.exitCode), count: transport.size))
       }
-      log("floe: " + message)
+      // Printed even with --quiet: the job did not finish, and this says how to go on.
+      writeStandardError("floe: \(message)\n")
       throw JobFailure(message: message, exitCode: StopSignal.exitCode)
     }
     if failure == nil {
