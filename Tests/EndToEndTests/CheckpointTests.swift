@@ -41,6 +41,31 @@ final class CheckpointTests: ScratchTestCase {
       FileManager.default.fileExists(atPath: checkpoints + "/floe-checkpoint.h5"), killed.stderr)
   }
 
+  /// Resumes a copy of the checkpoint in `saved` on 2, 3 and 5 ranks: each must succeed,
+  /// write the bits of `clean` and remove its checkpoint; `check` looks at each resume's
+  /// standard error (and its checkpoint directory).
+  func resumeAtEveryRankCount(
+    _ input: String, op: String, _ more: [String] = [], saved: String, clean: String,
+    check: (_ stderr: String, _ checkpoints: String) -> Void
+  ) throws {
+    for ranks in [2, 3, 5] {
+      // Each resume from a copy of the same checkpoint.
+      let checkpoints = directory.appendingPathComponent("resume-\(op)-\(ranks)").path
+      try FileManager.default.copyItem(atPath: saved, toPath: checkpoints)
+      let out = directory.appendingPathComponent("resumed-\(op)-\(ranks).nc").path
+      let resumed = try MPIRun.mpirun(
+        ranks, "floe",
+        reduce(input, op: op, output: out, more + ["--checkpoint", checkpoints, "--resume"]),
+        timeout: 60)
+      XCTAssertSucceeded(resumed, "resume \(op) on \(ranks) ranks")
+      check(resumed.stderr, checkpoints)
+      XCTAssertEqual(try bits(out), try bits(clean), "\(op) resumed on \(ranks) ranks")
+      XCTAssertFalse(
+        FileManager.default.fileExists(atPath: checkpoints + "/floe-checkpoint.h5"),
+        "the checkpoint outlived the output")
+    }
+  }
+
   func testAKilledWorkerResumesAtAnyRankCountToTheSameValues() throws {
     let input = try makeInput()
     for op in ["std", "mean"] {
@@ -48,27 +73,15 @@ final class CheckpointTests: ScratchTestCase {
       XCTAssertSucceeded(try MPIRun.mpirun(3, "floe", reduce(input, op: op, output: clean, [])), op)
       let saved = directory.appendingPathComponent("saved-\(op)").path
       try killedRun(input, op: op, checkpoints: saved)
-      for ranks in [2, 3, 5] {
-        // Each resume from a copy of the same checkpoint.
-        let checkpoints = directory.appendingPathComponent("resume-\(op)-\(ranks)").path
-        try FileManager.default.copyItem(atPath: saved, toPath: checkpoints)
-        let out = directory.appendingPathComponent("resumed-\(op)-\(ranks).nc").path
-        let resumed = try MPIRun.mpirun(
-          ranks, "floe",
-          reduce(input, op: op, output: out, ["--checkpoint", checkpoints, "--resume"]),
-          timeout: 60)
-        XCTAssertSucceeded(resumed, "resume \(op) on \(ranks) ranks")
+      try resumeAtEveryRankCount(input, op: op, saved: saved, clean: clean) {
+        stderr, checkpoints in
         // Three checkpoints of five supersteps: some units done, not all.
-        let line = resumed.stderr.split(separator: "\n").first { $0.contains("resuming from") }
+        let line = stderr.split(separator: "\n").first { $0.contains("resuming from") }
         let done = line.flatMap { Int($0.split(separator: " ").dropLast(4).last ?? "") }
         XCTAssertTrue(
           line?.hasPrefix("floe: resuming from \(checkpoints)/floe-checkpoint.h5: ") ?? false,
-          resumed.stderr)
-        XCTAssertTrue((1..<100).contains(done ?? 0), resumed.stderr)
-        XCTAssertEqual(try bits(out), try bits(clean), "\(op) resumed on \(ranks) ranks")
-        XCTAssertFalse(
-          FileManager.default.fileExists(atPath: checkpoints + "/floe-checkpoint.h5"),
-          "the checkpoint outlived the output")
+          stderr)
+        XCTAssertTrue((1..<100).contains(done ?? 0), stderr)
       }
     }
   }
@@ -146,21 +159,9 @@ final class CheckpointTests: ScratchTestCase {
         try MPIRun.mpirun(3, "floe", reduce(input, op: op, output: clean, more)), op)
       let saved = directory.appendingPathComponent("saved-\(op)").path
       try killedRun(input, op: op, checkpoints: saved, more)
-      for ranks in [2, 3, 5] {
-        let checkpoints = directory.appendingPathComponent("resume-\(op)-\(ranks)").path
-        try FileManager.default.copyItem(atPath: saved, toPath: checkpoints)
-        let out = directory.appendingPathComponent("resumed-\(op)-\(ranks).nc").path
-        let resumed = try MPIRun.mpirun(
-          ranks, "floe",
-          reduce(input, op: op, output: out, more + ["--checkpoint", checkpoints, "--resume"]),
-          timeout: 60)
-        XCTAssertSucceeded(resumed, "resume \(op) on \(ranks) ranks")
+      try resumeAtEveryRankCount(input, op: op, more, saved: saved, clean: clean) { stderr, _ in
         // Three checkpoints of five supersteps of 2 x 2 rows.
-        XCTAssertTrue(resumed.stderr.contains(": 60 of 100 rows done"), resumed.stderr)
-        XCTAssertEqual(try bits(out), try bits(clean), "\(op) resumed on \(ranks) ranks")
-        XCTAssertFalse(
-          FileManager.default.fileExists(atPath: checkpoints + "/floe-checkpoint.h5"),
-          "the checkpoint outlived the output")
+        XCTAssertTrue(stderr.contains(": 60 of 100 rows done"), stderr)
       }
     }
     let clean = directory.appendingPathComponent("clean-p95.nc").path

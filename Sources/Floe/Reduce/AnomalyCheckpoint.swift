@@ -114,22 +114,15 @@ struct AnomalyCheckpoint: Sendable {
   static func unpack(_ bytes: [UInt8], path: String) throws -> (
     climatology: [Double], identity: [UInt64], kept: [UInt8]
   ) {
-    func words<T>(_ type: T.Type, _ range: Range<Int>) -> [T] {
-      let n = range.count / MemoryLayout<T>.size
-      return [T](unsafeUninitializedCapacity: n) { buffer, count in
-        bytes.withUnsafeBytes {
-          UnsafeMutableRawBufferPointer(buffer).copyMemory(
-            from: UnsafeRawBufferPointer(rebasing: $0[range]))
-        }
-        count = n
-      }
-    }
     guard bytes.count >= 24 else { throw ReduceError("\(path) is damaged: its state is too short") }
-    let header = words(UInt64.self, 0..<24)
+    let header = CheckpointFile.values(UInt64.self, of: bytes, in: 0..<24)
     let end = 24 + Int(header[0]) * 8
     guard end <= bytes.count else {
       throw ReduceError("\(path) is damaged: its state is too short")
     }
-    return (words(Double.self, 24..<end), Array(header[1...2]), Array(bytes[end...]))
+    return (
+      CheckpointFile.values(Double.self, of: bytes, in: 24..<end), Array(header[1...2]),
+      Array(bytes[end...])
+    )
   }
 }

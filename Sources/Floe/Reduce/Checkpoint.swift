@@ -138,6 +138,22 @@ enum CheckpointFile {
     )
   }
 
+  /// The values of type T stored in `bytes[range]` (whole values only): a checkpoint's
+  /// state is raw bytes, and the percentile and anomaly states hold numbers in them.
+  static func values<T: BitwiseCopyable>(_ type: T.Type, of bytes: [UInt8], in range: Range<Int>)
+    -> [T]
+  {
+    let count = range.count / MemoryLayout<T>.size
+    let end = range.lowerBound + count * MemoryLayout<T>.size
+    return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+      bytes.withUnsafeBytes {
+        UnsafeMutableRawBufferPointer(buffer).copyMemory(
+          from: UnsafeRawBufferPointer(rebasing: $0[range.lowerBound..<end]))
+      }
+      initialized = count
+    }
+  }
+
   /// FNV-1a, 64 bits: enough to tell a damaged checkpoint from a good one.
   static func checksum(_ bytes: [UInt8]) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -57,7 +57,8 @@ final class PercentileProgress {
     let rowsDone = checkpointing?.unitsDone ?? 0
     if rowsDone > 0, let checkpointing, let load = checkpointing.state {
       let saved = try Agreement.rankZero(world) { () throws -> [Double] in
-        let values = Self.doubles(try load())
+        let bytes = try load()
+        let values = CheckpointFile.values(Double.self, of: bytes, in: bytes.indices)
         let expected = layout.groupCount * rowsDone * layout.rowPoints
         guard values.count == expected else {
           throw ReduceError(
@@ -194,16 +195,5 @@ final class PercentileProgress {
       prefix.append(contentsOf: finished[from..<(from + n)])
     }
     return prefix.withUnsafeBytes { Array($0) }
-  }
-
-  private static func doubles(_ bytes: [UInt8]) -> [Double] {
-    let count = bytes.count / MemoryLayout<Double>.size
-    return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-      bytes.withUnsafeBytes {
-        UnsafeMutableRawBufferPointer(buffer).copyMemory(
-          from: UnsafeRawBufferPointer(rebasing: $0[0..<(count * 8)]))
-      }
-      initialized = count
-    }
   }
 }
