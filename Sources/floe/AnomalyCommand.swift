@@ -40,9 +40,9 @@ struct AnomalyCommand: DistributedCommand {
   func run(world: Communicator) throws {
     var request = ReduceRequest(
       input: inputs[0], variable: variable, statistic: .mean, output: output,
-      memoryPerRank: budget.memoryPerRank, overwrite: budget.overwrite,
       commandLine: Invocation.commandLine,
       grouping: grouping.grouping)
+    budget.apply(to: &request)
     request.moreInputs = Array(inputs.dropFirst())
     request.checkpoint = checkpoints.request
     request.watch = watching.options

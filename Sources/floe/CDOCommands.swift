@@ -42,11 +42,10 @@ extension CDOStyleCommand {
     var request = ReduceRequest(
       input: options.input, variable: names[0], statistic: statistic, over: Self.over,
       output: options.output,
-      memoryPerRank: options.budget.memoryPerRank,
-      overwrite: options.budget.overwrite,
       commandLine: Invocation.commandLine,
       weights: Self.weights,
       grouping: Self.grouping)
+    options.budget.apply(to: &request)
     request.variables = names
     request.moreInputs = options.moreInputs
     request.checkpoint = options.checkpoints.request

@@ -33,8 +33,16 @@ struct InfoCommand: DistributedCommand {
 
   @Option(
     help: "--plan: memory for Floe's buffers on each rank (default: 1GiB).",
-    transform: memorySize)
-  var memoryPerRank: MemorySize = ReduceRequest.defaultMemory
+    transform: memorySize("--memory-per-rank"))
+  var memoryPerRank: MemorySize?
+
+  @Option(
+    help: "--plan: memory for Floe's buffers on each node, shared by its ranks (instead of --memory-per-rank).",
+    transform: memorySize("--memory-per-node"))
+  var memoryPerNode: MemorySize?
+
+  @Option(help: "--plan: ranks on each node, for --memory-per-node (default: all on one).")
+  var ranksPerNode: Int?
 
   @Option(help: "--plan: the number of ranks to plan for (default: this run's).")
   var ranks: Int?
@@ -44,6 +52,12 @@ struct InfoCommand: DistributedCommand {
       guard variable != nil else { throw ValidationError("--plan needs --var") }
       guard Statistic(name: op) != nil else { throw ValidationError("unknown --op '\(op)'") }
       if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1") }
+      if let ranksPerNode, ranksPerNode < 1 {
+        throw ValidationError("--ranks-per-node must be at least 1")
+      }
+      if memoryPerRank != nil && memoryPerNode != nil {
+        throw ValidationError("give --memory-per-rank or --memory-per-node, not both")
+      }
     } else if variable != nil || over != nil || ranks != nil {
       throw ValidationError("--var, --over and --ranks go with --plan")
     }
@@ -55,10 +69,13 @@ struct InfoCommand: DistributedCommand {
         var request = ReduceRequest(
           input: files[0], variable: variable ?? "", statistic: Statistic(name: op)!,
           over: over?.split(separator: ",").map(String.init), output: "",
-          memoryPerRank: memoryPerRank, grouping: grouping.grouping)
+          memoryPerRank: memoryPerRank ?? ReduceRequest.defaultMemory,
+          grouping: grouping.grouping)
+        request.memoryPerNode = memoryPerNode
         request.variables = (variable ?? "").split(separator: ",").map(String.init)
         request.moreInputs = Array(files.dropFirst())
-        print(try Reduction.planText(request, ranks: ranks ?? world.size))
+        print(
+          try Reduction.planText(request, ranks: ranks ?? world.size, ranksPerNode: ranksPerNode))
         return
       }
       for (n, path) in files.enumerated() {

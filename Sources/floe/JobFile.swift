@@ -30,20 +30,20 @@ struct JobFile {
     "reduce": (
       [
         "input", "var", "op", "over", "weights", "by", "resample", "sel", "isel", "dtype", "output",
-        "memory-per-rank", "checkpoint", "checkpoint-every", "checkpoint-seconds", "progress-every",
-        "report",
+        "memory-per-rank", "memory-per-node", "checkpoint", "checkpoint-every", "checkpoint-seconds",
+        "progress-every", "report",
       ], ["overwrite", "resume", "quiet"]
     ),
     "anomaly": (
       [
-        "input", "var", "by", "resample", "output", "memory-per-rank", "checkpoint",
-        "checkpoint-every", "checkpoint-seconds", "progress-every", "report",
+        "input", "var", "by", "resample", "output", "memory-per-rank", "memory-per-node",
+        "checkpoint", "checkpoint-every", "checkpoint-seconds", "progress-every", "report",
       ], ["overwrite", "resume", "quiet"]
     ),
   ]
   static let defaultKeys: Set<String> = [
-    "memory-per-rank", "checkpoint", "checkpoint-every", "checkpoint-seconds", "report",
-    "overwrite", "quiet", "progress-every",
+    "memory-per-rank", "memory-per-node", "checkpoint", "checkpoint-every", "checkpoint-seconds",
+    "report", "overwrite", "quiet", "progress-every",
   ]
 
   /// Reads and checks the job file at `path`; with `resume`, steps whose output exists are
@@ -121,8 +121,11 @@ struct JobFile {
     }
     // Defaults the step does not set itself, where its kind takes them.
     let own = Set(given.map(\.key))
+    // A step's own memory option, of either kind, replaces the defaults' memory option.
+    let memoryKeys: Set = ["memory-per-rank", "memory-per-node"]
     var all = given
-    for (key, value) in defaults where !own.contains(key) {
+    for (key, value) in defaults
+    where !own.contains(key) && !(memoryKeys.contains(key) && !own.isDisjoint(with: memoryKeys)) {
       if key == "report", let folder = value.string, options.contains("report") {
         let stem = (folder as NSString).appendingPathComponent("step-\(number)-\(kind)")
         all.append(

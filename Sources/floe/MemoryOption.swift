@@ -2,23 +2,47 @@ import ArgumentParser
 import Floe
 import FloeRuntime
 
-/// Parses `--memory-per-rank` for every command, with one message.
-func memorySize(_ text: String) throws -> MemorySize {
-  guard let size = MemorySize(text), size.bytes > 0 else {
-    throw ValidationError("--memory-per-rank '\(text)' is not a size such as 512MiB or 2GiB")
+/// Parses a memory option (`--memory-per-rank`, `--memory-per-node`), with one message.
+func memorySize(_ option: String) -> @Sendable (String) throws -> MemorySize {
+  { text in
+    guard let size = MemorySize(text), size.bytes > 0 else {
+      throw ValidationError("\(option) '\(text)' is not a size such as 512MiB or 2GiB")
+    }
+    return size
   }
-  return size
 }
 
 /// What every command that writes a reduction takes: its memory budget and --overwrite.
 struct BudgetOptions: ParsableArguments {
   @Option(
     help: "Memory for Floe's buffers on each rank, e.g. 512MiB, 2GiB (default: 1GiB).",
-    transform: memorySize)
-  var memoryPerRank: MemorySize = ReduceRequest.defaultMemory
+    transform: memorySize("--memory-per-rank"))
+  var memoryPerRank: MemorySize?
+
+  @Option(
+    help: ArgumentHelp(
+      "Memory for Floe's buffers on each node, shared by the ranks on it (instead of --memory-per-rank).",
+      discussion:
+        "Each working rank gets this divided by the working ranks of the node that has the most (rank 0 only schedules), as a batch system's per-node memory (Slurm's --mem) is shared. Either way, the plan is checked against each host's memory (its control group's limit, where lower) and refused, naming the host, if its ranks would need more."
+    ),
+    transform: memorySize("--memory-per-node"))
+  var memoryPerNode: MemorySize?
 
   @Flag(help: "Replace the output if it exists.")
   var overwrite = false
+
+  func validate() throws {
+    if memoryPerRank != nil && memoryPerNode != nil {
+      throw ValidationError("give --memory-per-rank or --memory-per-node, not both")
+    }
+  }
+
+  /// The budget and --overwrite, into a request.
+  func apply(to request: inout ReduceRequest) {
+    request.memoryPerRank = memoryPerRank ?? ReduceRequest.defaultMemory
+    request.memoryPerNode = memoryPerNode
+    request.overwrite = overwrite
+  }
 }
 
 /// `--checkpoint DIR`, how often, and `--resume`: for jobs that a batch system may stop.

@@ -110,11 +110,11 @@ struct ReduceCommand: DistributedCommand {
     var request = ReduceRequest(
       input: inputs[0], variable: variable, statistic: Statistic(name: op ?? "mean")!,
       over: over?.split(separator: ",").map(String.init), output: output ?? "",
-      memoryPerRank: budget.memoryPerRank, overwrite: budget.overwrite,
       commandLine: Invocation.commandLine,
       weights: weights,
       grouping: grouping.grouping
     )
+    budget.apply(to: &request)
     request.readOnly = readOnly
     request.variables = variable.split(separator: ",").map(String.init)
     request.selections =

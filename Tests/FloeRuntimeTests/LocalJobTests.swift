@@ -19,7 +19,7 @@ final class LocalJobTests: XCTestCase {
   /// superstep (0: all of them).
   func run(
     ranks: Int, share: Int, statistic: Statistic, reduced: [Bool], failOn: [Int]? = nil,
-    checkpointing: Checkpointing? = nil
+    checkpointing: Checkpointing? = nil, hosts: [String]? = nil
   ) throws -> ([Double], [Result<RunSummary?, any Error>]) {
     let plan = ReductionPlan(
       shape: shape, reduced: reduced, chunks: [4, 3, 7], targetUnitElements: 1)
@@ -36,9 +36,9 @@ final class LocalJobTests: XCTestCase {
     let sink = MemorySink(shape: plan.outputShape)
     let data = self.data
     let shape = self.shape
-    let results = LocalWorld(size: ranks).run { transport in
+    let results = LocalWorld(size: ranks, hosts: hosts).run { transport in
       try job.run(
-        transport: transport,
+        transport: transport, placement: transport.world.placement,
         makeSource: { ArraySource(data: data, shape: shape, failOnUnit: failOn) },
         makeSink: { sink }, log: { _ in }, checkpointing: checkpointing)
     }
@@ -113,6 +113,34 @@ final class LocalJobTests: XCTestCase {
             "\(statistic) from unit \(done) on \(ranks) ranks")
         }
       }
+    }
+  }
+
+  /// Ranks spread round several hosts (mpirun --map-by node): the same bits as one rank,
+  /// each host's workers merge among themselves, and one message per host but the first
+  /// crosses between hosts in each superstep.
+  func testEachHostMergesAmongItselfFirst() throws {
+    let reduced = [true, false, false]
+    let (alone, _) = try run(ranks: 1, share: 0, statistic: .standardDeviation, reduced: reduced)
+    for hosts in [
+      ["a", "b", "a", "b", "a", "b", "a"], ["a", "b", "c", "a", "b", "c"], ["a", "a", "a", "a"],
+    ] {
+      let (values, results) = try run(
+        ranks: hosts.count, share: 2, statistic: .standardDeviation, reduced: reduced,
+        hosts: hosts)
+      XCTAssertEqual(values.map(\.bitPattern), alone.map(\.bitPattern), "\(hosts)")
+      let summary = try XCTUnwrap(try results[0].get())
+      let workers = hosts.count - 1
+      let hostsWithWorkers = Set(hosts.dropFirst()).count
+      let sum = { (f: (WorkerReport) -> Int) in summary.workers.reduce(0) { $0 + f($1) } }
+      XCTAssertEqual(
+        sum(\.messagesWithinHost) + sum(\.messagesAcrossHosts),
+        summary.supersteps * (workers - 1), "\(hosts): every worker but the keeper sends once")
+      XCTAssertEqual(
+        sum(\.messagesAcrossHosts), summary.supersteps * (hostsWithWorkers - 1), "\(hosts)")
+      XCTAssertEqual(sum(\.bytesSentAcrossHosts) == 0, hostsWithWorkers == 1, "\(hosts)")
+      XCTAssertGreaterThan(sum(\.bytesSentWithinHost), 0, "\(hosts)")
+      XCTAssertEqual(summary.workers[0].messagesWithinHost, 0, "the keeper sends nothing")
     }
   }
 

@@ -6,10 +6,19 @@ import Foundation
 /// scheduler and worker code without MPI (NIO's EmbeddedEventLoop idea).
 final class LocalWorld: @unchecked Sendable {
   let size: Int
+  /// Each rank's host (default: all on one).
+  let hosts: [String]
   private let condition = NSCondition()
   private var mailboxes: [String: [[UInt8]]] = [:]
 
-  init(size: Int) { self.size = size }
+  init(size: Int, hosts: [String]? = nil) {
+    self.size = size
+    self.hosts = hosts ?? [String](repeating: "local", count: size)
+    precondition(self.hosts.count == size)
+  }
+
+  /// Where the ranks are, as a job is told.
+  var placement: Placement { Placement(hosts: hosts) }
 
   func put(_ bytes: [UInt8], from: Int, to: Int, tag: Int) {
     condition.lock()
@@ -56,7 +65,7 @@ struct LocalTransport: Transport {
   let world: LocalWorld
   let rank: Int
   var size: Int { world.size }
-  var host: String { "thread\(rank)" }
+  var host: String { world.hosts[rank] }
 
   func scatter(_ orders: [Order]) throws -> Order {
     if rank == 0 {

@@ -21,6 +21,8 @@ struct PercentileLayout {
   let bytesPerRow: Int
   let bandRows: Int
   let budgetBytes: Int
+  /// The budget as given ("--memory-per-rank 1.0 GiB").
+  let budgetText: String
 
   var groupCount: Int { groups?.count ?? 1 }
 
@@ -42,6 +44,7 @@ struct PercentileLayout {
     readsFloat32 = setup.readsFloat32 && !setup.decoding.isPacked
     chunkSteps = max(1, setup.chunks?.first ?? 1)
     budgetBytes = setup.budgetBytes
+    budgetText = setup.budgetText
     // The read, straight into the send buffer (all workers' bands for this worker's time
     // share), counted twice for the room MPI's exchange and the process itself take; the
     // whole series of its own band (in the type read); and the results (grouped, as CDO's
@@ -57,10 +60,14 @@ struct PercentileLayout {
     bandRows = min(max(1, (rows + workers - 1) / workers), setup.budgetBytes / bytesPerRow)
     guard bandRows >= 1 else {
       throw ReduceError(
-        "--memory-per-rank \(MemorySize(bytes: setup.budgetBytes)) cannot hold one row of \(steps) time steps "
+        "\(setup.budgetText) cannot hold one row of \(steps) time steps "
           + "for a percentile: it needs \(MemorySize.format(bytesPerRow)) per rank; give at least that"
       )
     }
+    try request.memory.check(
+      need: bandRows * bytesPerRow,
+      schedulerNeed: request.checkpoint != nil ? groupCount * rows * rowPoints * 8 : 0,
+      placement: setup.placement)
   }
 
   /// Worker w's time steps.
@@ -106,7 +113,7 @@ struct PercentileLayout {
     "floe: plan: \(request.statistic) of \(request.variable) over \(setup.dimensionNames[0]) (\(steps) steps)"
       + (groups.map { " in \($0.count) groups (\($0.grouping.rawValue))" } ?? "") + ": "
       + "\(supersteps(from: 0)) supersteps of \(workers) band(s) of \(bandRows) x \(rowPoints) points; "
-      + "memory per rank \(MemorySize.format(bandRows * bytesPerRow)) of --memory-per-rank \(MemorySize(bytes: budgetBytes))"
+      + "memory per rank \(MemorySize.format(bandRows * bytesPerRow)) of \(budgetText)"
       + (checkpoints
         ? "; rank 0 keeps the finished results for checkpoints: \(MemorySize.format(finishedBytes))"
         : "")

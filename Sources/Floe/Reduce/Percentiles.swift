@@ -24,7 +24,7 @@ public enum Percentiles {
     throws -> RunSummary?
   {
     StopSignal.install()
-    let setup = try Reduction.plan(request, world: world, log: log, printsPlan: false)
+    let setup = try Reduction.plan(request, world: world, log: log)
     // The same on every rank, so a refusal is too: printed once.
     let layout: PercentileLayout
     do {
@@ -34,7 +34,7 @@ public enum Percentiles {
       if world.rank == 0 { Agreement.printError("\(error)") }
       throw JobFailure(message: "\(error)", exitCode: JobFailure.failedExitCode)
     }
-    let placement = try Placement.gather(MPITransport(world))
+    let placement = world.rank == 0 ? setup.placement : nil
     if let placement { log(placement.text) }
     let checkpointing = try Reduction.checkpointing(
       request, setup: setup, world: world, log: log, units: layout.checkpointUnits)
@@ -42,7 +42,7 @@ public enum Percentiles {
     if world.rank == 0 {
       let plan = layout.planText(request, setup: setup, checkpoints: checkpointing != nil)
       log(plan)
-      watch.begin(request.cellMethod, plan: plan, counts: "rows")
+      watch.begin(request.cellMethod, plan: plan, counts: "rows", budgetBytes: setup.budgetBytes)
     }
     let progress = try PercentileProgress(
       layout: layout, checkpointing: checkpointing, world: world, watch: watch)
@@ -122,12 +122,18 @@ public enum Percentiles {
     var floats = TransposeBuffers<Float>()
     var doubles = TransposeBuffers<Double>()
     let me = group.rank
+    // The workers are world ranks 1, 2, ... (or rank 0 alone), in order.
+    let hosts = setup.placement.hosts
+    let sharesHost = (0..<group.size).map {
+      hosts[world.size > 1 ? $0 + 1 : 0] == hosts[world.rank]
+    }
     for s in 0..<layout.supersteps(from: rowsDone) {
       let before = report
       let rows = layout.rows(ofSuperstep: s, from: rowsDone)
       let bands = layout.bands(of: rows)
       let transpose = Transpose(
-        shape: setup.shape, rows: rows, bands: bands, mine: layout.share(me), rank: world.rank)
+        shape: setup.shape, rows: rows, bands: bands, mine: layout.share(me), rank: world.rank,
+        sharesHost: sharesHost)
       let band = bands[me]
       let points = band.count * layout.rowPoints
       let result: [Double]
@@ -154,6 +160,10 @@ public enum Percentiles {
       superstep.readSeconds -= before.readSeconds
       superstep.computeSeconds -= before.computeSeconds
       superstep.exchangeSeconds -= before.exchangeSeconds
+      superstep.messagesWithinHost -= before.messagesWithinHost
+      superstep.bytesSentWithinHost -= before.bytesSentWithinHost
+      superstep.messagesAcrossHosts -= before.messagesAcrossHosts
+      superstep.bytesSentAcrossHosts -= before.bytesSentAcrossHosts
       superstep.peakRSSBytes = ProcessStats.peakRSSBytes
       let decision = try progress.agree(rows: rows, report: superstep, result: result)
       if decision != .go { return decision }
@@ -269,6 +279,8 @@ struct Transpose {
   /// This worker's time steps.
   let mine: Range<Int>
   let rank: Int
+  /// Whether each worker (by its rank among the workers) is on this worker's host.
+  let sharesHost: [Bool]
 
   var rowPoints: Int { shape.dropFirst(2).reduce(1, *) }
   var spatial: Bool { shape.count >= 2 }
@@ -310,6 +322,16 @@ struct Transpose {
       buffers.send.withUnsafeMutableBufferPointer { $0.update(repeating: .nan) }
     }
     report.readSeconds += ProcessStats.now() - readStart
+    let me = group.rank
+    for (w, n) in counts.enumerated() where w != me && n > 0 {
+      if sharesHost[w] {
+        report.messagesWithinHost += 1
+        report.bytesSentWithinHost += n * MemoryLayout<T>.size
+      } else {
+        report.messagesAcrossHosts += 1
+        report.bytesSentAcrossHosts += n * MemoryLayout<T>.size
+      }
+    }
     let exchangeStart = ProcessStats.now()
     _ = try group.alltoallv(buffers.send, sendCounts: counts, into: &buffers.series)
     report.exchangeSeconds += ProcessStats.now() - exchangeStart

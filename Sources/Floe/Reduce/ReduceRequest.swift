@@ -19,6 +19,8 @@ public struct ReduceRequest: Sendable {
   public var over: [String]?
   public var output: String
   public var memoryPerRank: MemorySize
+  /// `--memory-per-node`: memory shared by the ranks on each node, instead of per rank.
+  public var memoryPerNode: MemorySize?
   public var overwrite: Bool
   /// The command line, for the output's `history`.
   public var commandLine: String
@@ -43,6 +45,11 @@ public struct ReduceRequest: Sendable {
   public var cellMethod: String {
     if let customReducer { return customReducer.name }
     return statistic.cellMethod + (weights.map { " " + $0.cellMethodComment } ?? "")
+  }
+
+  /// The memory budget as given: per node if `memoryPerNode` is set, else per rank.
+  public var memory: MemoryBudget {
+    MemoryBudget(memoryPerNode.map { .perNode($0) } ?? .perRank(memoryPerRank))
   }
 
   /// Floe's default `--memory-per-rank`.
@@ -88,7 +95,12 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   public var decoding: CFDecoding
   public var targetUnitElements: Int
   public var workers: Int
+  /// Bytes for Floe's buffers on each rank (`--memory-per-rank`, or the node's share).
   public var budgetBytes: Int
+  /// The budget as the plan states it ("--memory-per-node 8.0 GiB (4 rank(s) on ...)").
+  public var budgetText: String = ""
+  /// The host of each rank and its memory (rank 0 gathers them before planning).
+  public var placement = Placement(hosts: [""])
   public var fieldsPerPoint: Int
   /// Weights for a weighted statistic, row-major over `weightAxes` of the selected box.
   /// Sent to the ranks in binary, not in the setup's JSON (a fine grid has millions).
@@ -133,9 +145,15 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   }
 
   public func sizing() throws -> SuperstepSizing {
-    try SuperstepSizing(
-      plan: plan, workers: workers, budget: MemorySize(bytes: budgetBytes),
-      elementSize: readsFloat32 ? 4 : 8, fields: partialFields)
+    do {
+      return try SuperstepSizing(
+        plan: plan, workers: workers, budget: MemorySize(bytes: budgetBytes),
+        elementSize: readsFloat32 ? 4 : 8, fields: partialFields)
+    } catch {
+      // Say where a per-rank figure came from when the user gave one per node.
+      guard budgetText.hasPrefix("--memory-per-node") else { throw error }
+      throw PlanError("\(budgetText): \(error)")
+    }
   }
 
   /// Partial sizes by merge-tree level. A grouped partial holds only the groups its units

@@ -112,13 +112,21 @@ public enum Reduction {
   /// Rank 0 reads the metadata, checks the request, plans and prints the plan; every rank
   /// gets the same setup.
   static func plan(
-    _ request: ReduceRequest, world: Communicator, log: (String) -> Void, printsPlan: Bool = true
+    _ request: ReduceRequest, world: Communicator, log: (String) -> Void
   ) throws -> ReductionSetup {
     let workers = ReductionJob.workers(worldSize: world.size)
     var weights: [Double] = []
+    let placement = try Placement.gather(MPITransport(world))
     let encoded = try Agreement.rankZero(world) { () throws -> [UInt8] in
-      var setup = try ReductionSetup.prepare(request, workers: workers)
-      if printsPlan { log(setup.planText(request, sizing: try setup.sizing())) }
+      guard let placement else { preconditionFailure("rank 0 gathers the placement") }
+      var setup = try ReductionSetup.prepare(request, workers: workers, placement: placement)
+      if case .percentile = request.statistic {
+        // Percentiles size and check their bands themselves (PercentileLayout).
+      } else {
+        let sizing = try setup.sizing()
+        try request.memory.check(need: sizing.bytesPerRank, placement: placement)
+        log(setup.planText(request, sizing: sizing))
+      }
       weights = setup.weights ?? []
       setup.weights = nil
       return Array(try JSONEncoder().encode(setup))
@@ -143,7 +151,9 @@ public enum Reduction {
     let sizing = try setup.sizing()
     let job = ReductionJob(plan: setup.plan, sizing: sizing, reducer: reducer)
     if watch.watching {
-      watch.begin(phase ?? request.cellMethod, plan: setup.planText(request, sizing: sizing))
+      watch.begin(
+        phase ?? request.cellMethod, plan: setup.planText(request, sizing: sizing),
+        budgetBytes: setup.budgetBytes)
     }
     let readers = try world.split(color: world.rank == 0 && world.size > 1 ? 0 : 1, key: world.rank)
     let holder = SourceHolder()
@@ -153,7 +163,7 @@ public enum Reduction {
     }
     if world.rank > 0 || world.size == 1 { try readersReady(readers.communicator) }
     let summary = try job.run(
-      transport: MPITransport(world),
+      transport: MPITransport(world), placement: setup.placement,
       makeSource: {
         let source = try HDF5UnitSource(
           path: request.input, variable: request.variable, setup: setup,
@@ -194,11 +204,16 @@ struct ReadOnlyPass: Reducer {
 extension Reduction {
   /// The plan `floe reduce` would print for `request` on `ranks` ranks, from the inputs'
   /// metadata alone (`floe info --plan`). The output is not looked at.
-  public static func planText(_ request: ReduceRequest, ranks: Int) throws -> String {
+  /// `ranksPerNode`: ranks on each node, for `--memory-per-node` (default: all on one).
+  public static func planText(_ request: ReduceRequest, ranks: Int, ranksPerNode: Int? = nil)
+    throws -> String
+  {
     var request = request
     request.readOnly = true  // no output to check
     let workers = ReductionJob.workers(worldSize: ranks)
-    let setup = try ReductionSetup.prepare(request, workers: workers)
+    let setup = try ReductionSetup.prepare(
+      request, workers: workers,
+      placement: .assumed(ranks: ranks, perHost: ranksPerNode ?? ranks))
     let text: String
     if case .percentile = request.statistic {
       text = try PercentileLayout(request, setup: setup, workers: workers)

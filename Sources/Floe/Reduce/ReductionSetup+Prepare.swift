@@ -11,7 +11,10 @@ public struct ReduceError: Error, CustomStringConvertible {
 
 extension ReductionSetup {
   /// Rank 0: reads the input's metadata, checks the request, and plans.
-  public static func prepare(_ request: ReduceRequest, workers: Int) throws -> ReductionSetup {
+  /// `placement`: the host of each rank and its memory, for the budget.
+  public static func prepare(_ request: ReduceRequest, workers: Int, placement: Placement)
+    throws -> ReductionSetup
+  {
     let file = try File.open(request.input)
     let dataset = try file.dataset(request.variable)
     _ = try dataset.numericType()  // a clear error for a non-numeric variable
@@ -165,7 +168,8 @@ extension ReductionSetup {
       chunks: dataset.chunkShape,
       readsFloat32: readsFloat32, writesFloat32: writesFloat32, decoding: decoding,
       targetUnitElements: targetUnitElements, workers: workers,
-      budgetBytes: request.memoryPerRank.bytes, fieldsPerPoint: 0, weights: weights?.values,
+      budgetBytes: request.memory.bytesPerRank(placement),
+      budgetText: request.memory.text(placement), placement: placement, fieldsPerPoint: 0, weights: weights?.values,
       weightAxes: weights?.axes,
       groups: groups, variables: variables)
     // Percentiles size their own bands (Percentiles); reductions size supersteps here.
@@ -304,7 +308,7 @@ extension ReductionSetup {
       about \(sizing.supersteps) supersteps of up to \(sizing.unitsPerWorker) unit(s) per worker; \
       \(MemorySize.format(sizing.unitsPerWorker * sizing.unitBytes)) read per worker per superstep
       floe: plan: memory per rank \(MemorySize.format(sizing.bytesPerRank)) of \
-      --memory-per-rank \(MemorySize(bytes: budgetBytes))
+      \(budgetText)
       """
   }
 }

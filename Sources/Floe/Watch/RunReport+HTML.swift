@@ -17,7 +17,7 @@ extension RunReport {
       <h1>floe run report</h1>
       <p><code>\(escape(command))</code></p>
       <p>Floe \(escape(floeVersion)), started \(escape(started)) on \(escape(host)), \(ranks) rank(s),
-      \(workers) worker(s)\(hostsText), --memory-per-rank \(Format.bytes(memoryPerRankBytes)):
+      \(workers) worker(s)\(hostsText), memory per rank \(Format.bytes(memoryPerRankBytes)):
       <b class="\(status)">\(status)</b> in \(Format.decimal(wallSeconds, 2)) s.</p>
 
       """
@@ -125,7 +125,7 @@ extension RunReport {
     }
     let budget = left + Double(memoryPerRankBytes) / top * width
     svg +=
-      "<line class=\"budget\" x1=\"\(budget)\" x2=\"\(budget)\" y1=\"0\" y2=\"\(height)\"><title>--memory-per-rank \(Format.bytes(memoryPerRankBytes))</title></line>\n"
+      "<line class=\"budget\" x1=\"\(budget)\" x2=\"\(budget)\" y1=\"0\" y2=\"\(height)\"><title>memory per rank \(Format.bytes(memoryPerRankBytes))</title></line>\n"
     return svg + "</svg>\n"
   }
 

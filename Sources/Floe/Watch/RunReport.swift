@@ -49,6 +49,11 @@ struct RunReport: Codable {
     var exchangeSeconds: Double
     var waitSeconds: Double
     var peakRSSBytes: Int
+    /// Sent to other workers in the exchange: on this host, and to other hosts.
+    var messagesWithinHost: Int
+    var bytesSentWithinHost: Int
+    var messagesAcrossHosts: Int
+    var bytesSentAcrossHosts: Int
 
     init(rank: Int, _ r: WorkerReport) {
       self.rank = rank
@@ -59,6 +64,10 @@ struct RunReport: Codable {
       exchangeSeconds = r.exchangeSeconds
       waitSeconds = r.waitSeconds
       peakRSSBytes = r.peakRSSBytes
+      messagesWithinHost = r.messagesWithinHost
+      bytesSentWithinHost = r.bytesSentWithinHost
+      messagesAcrossHosts = r.messagesAcrossHosts
+      bytesSentAcrossHosts = r.bytesSentAcrossHosts
     }
   }
 

@@ -45,9 +45,11 @@ final class RunWatch {
     }
   }
 
-  /// A BSP job starts: its name ("time mean"), its plan's text, what its progress counts.
-  func begin(_ name: String, plan: String, counts: String = "units") {
+  /// A BSP job starts: its name ("time mean"), its plan's text, what its progress counts,
+  /// and the memory budget per rank it was sized for.
+  func begin(_ name: String, plan: String, counts: String = "units", budgetBytes: Int) {
     guard watching else { return }
+    report.memoryPerRankBytes = budgetBytes
     report.phases.append(RunReport.Phase(name: name, plan: plan, counts: counts))
     if !options.quiet { progress = ProgressLine(every: options.progressEvery, noun: counts) }
   }

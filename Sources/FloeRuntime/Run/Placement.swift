@@ -1,16 +1,33 @@
-/// Which host each rank runs on (gathered once at the start of a job), for the plan and the
-/// run summary: ranks on different hosts exchange over the network, not shared memory.
-public struct Placement: Sendable, Equatable {
+/// Which host each rank runs on (gathered once at the start of a job), for the plan, the
+/// memory budget, the order of the workers and the run summary: ranks on different hosts
+/// exchange over the network, not shared memory.
+public struct Placement: Sendable, Equatable, Codable {
   /// The host of each rank, by rank (`MPI_Get_processor_name`).
   public var hosts: [String]
+  /// The memory each rank's host has for it, by rank: the smaller of the host's memory and
+  /// the rank's control-group limit (a batch system's job limit); 0 where not known.
+  public var memoryBytes: [Int]
 
-  public init(hosts: [String]) { self.hosts = hosts }
+  public init(hosts: [String], memoryBytes: [Int]? = nil) {
+    self.hosts = hosts
+    self.memoryBytes = memoryBytes ?? [Int](repeating: 0, count: hosts.count)
+  }
 
-  /// Every rank sends its host name to rank 0 (collective); rank 0 gets the placement, the
-  /// others nil.
+  /// `ranks` ranks, `perHost` on each of hosts "node1", "node2", ... in rank order (as
+  /// `floe info --plan` assumes); memory not known.
+  public static func assumed(ranks: Int, perHost: Int) -> Placement {
+    Placement(hosts: (0..<ranks).map { "node\($0 / Swift.max(1, perHost) + 1)" })
+  }
+
+  /// Every rank sends its host name and memory to rank 0 (collective); rank 0 gets the
+  /// placement, the others nil.
   public static func gather(_ transport: any Transport) throws -> Placement? {
-    let hosts = try transport.gatherText(transport.host)
-    return transport.rank == 0 ? Placement(hosts: hosts) : nil
+    let texts = try transport.gatherText("\(HostMemory.bytes)\t\(transport.host)")
+    guard transport.rank == 0 else { return nil }
+    let parts = texts.map { $0.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false) }
+    return Placement(
+      hosts: parts.map { $0.count > 1 ? String($0[1]) : "" },
+      memoryBytes: parts.map { Int($0[0]) ?? 0 })
   }
 
   /// Hosts in the order of their first rank, each with its ranks.
@@ -22,6 +39,26 @@ public struct Placement: Sendable, Equatable {
       ranks[host, default: []].append(rank)
     }
     return order.map { ($0, ranks[$0]!) }
+  }
+
+  /// The ranks that work (every rank but 0, or rank 0 alone), ordered host by host — hosts
+  /// in the order of their first working rank, ranks in order within a host — so that a
+  /// host's workers take neighbouring units and merge them among themselves before anything
+  /// crosses the network. Worker w is rank `workerRanks[w]`; worker 0 (the keeper) is rank 1.
+  public var workerRanks: [Int] {
+    guard hosts.count > 1 else { return [0] }
+    var order: [String] = []
+    var ranks: [String: [Int]] = [:]
+    for rank in 1..<hosts.count {
+      if ranks[hosts[rank]] == nil { order.append(hosts[rank]) }
+      ranks[hosts[rank], default: []].append(rank)
+    }
+    return order.flatMap { ranks[$0]! }
+  }
+
+  /// The exchange tree over the workers in `workerRanks` order.
+  public var exchangeTree: ExchangeTree {
+    ExchangeTree(hostOfWorker: workerRanks.map { hosts[$0] })
   }
 
   /// "floe: 5 ranks on 2 hosts: floe1 3 (ranks 0-2), floe2 2 (ranks 3-4)"

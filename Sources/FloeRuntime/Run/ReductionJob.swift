@@ -29,17 +29,20 @@ public struct ReductionJob: Sendable {
   /// - `makeSource` is called on working ranks, before the first superstep.
   /// - `makeSink` is called on the keeper once every unit is merged.
   /// - `checkpointing`: saves progress on the keeper when due, and starts from a saved one.
+  /// - `placement`: every rank's host, the same on every rank. A host's workers take
+  ///   neighbouring units and merge among themselves first.
   public func run(
-    transport: any Transport, makeSource: () throws -> any UnitSource,
+    transport: any Transport, placement: Placement,
+    makeSource: () throws -> any UnitSource,
     makeSink: () throws -> any ResultSink, log: (String) -> Void,
     checkpointing: Checkpointing? = nil, observe: (SuperstepRecord) -> Void = { _ in }
   ) throws -> RunSummary? {
     StopSignal.install()
-    let placement = try Placement.gather(transport)
-    if let placement { log(placement.text) }
+    if transport.rank == 0 { log(placement.text) }
     let alone = transport.size == 1
     let workers = Self.workers(worldSize: transport.size)
-    let index = alone ? 0 : transport.rank - 1
+    let workerRanks = placement.workerRanks
+    let index = workerRanks.firstIndex(of: transport.rank) ?? -1
     var worker: Worker?
     if alone || transport.rank > 0 {
       let source: any UnitSource
@@ -48,8 +51,7 @@ public struct ReductionJob: Sendable {
       }
       worker = Worker(
         plan: plan, sizing: sizing, reducer: reducer, source: source, index: index,
-        workers: workers,
-        rankOfWorker: { alone ? 0 : $0 + 1 }, transport: transport)
+        placement: placement, transport: transport)
     }
     var restoreError: String?
     if let worker, worker.index == 0, let checkpointing, let state = checkpointing.state {
@@ -126,7 +128,8 @@ public struct ReductionJob: Sendable {
 
     // Rank 0: the scheduler.
     let scheduler = Scheduler(
-      plan: plan, sizing: sizing, workers: workers, startingAt: checkpointing?.unitsDone ?? 0)
+      plan: plan, sizing: sizing, workers: workers, startingAt: checkpointing?.unitsDone ?? 0,
+      order: workerRanks.map { alone ? 0 : $0 - 1 })
     let start = ProcessStats.now()
     let cpuAtStart = ProcessStats.cpuSeconds
     // Sends the superstep's orders (its ranges, else `order` to all) and collects reports.

@@ -7,10 +7,13 @@ public final class Worker {
   let reducer: any Reducer
   let tree: CanonicalTree
   let source: any UnitSource
-  /// Worker number (0 ..< workers) and the world rank of worker w.
+  /// Worker number (0 ..< workers, in placement order: `Placement.workerRanks`).
   let index: Int
-  let workers: Int
-  let rankOfWorker: (Int) -> Int
+  /// The world rank of each worker, and who sends to whom in the exchange.
+  let workerRanks: [Int]
+  let exchangeTree: ExchangeTree
+  /// Whether worker w is on this worker's host.
+  let sharesHost: [Bool]
   let transport: any Transport
   /// Buffer for one unit's values, reused for every unit.
   private var buffer: UnsafeMutableRawBufferPointer
@@ -24,15 +27,17 @@ public final class Worker {
 
   public init(
     plan: ReductionPlan, sizing: SuperstepSizing, reducer: any Reducer, source: any UnitSource,
-    index: Int, workers: Int, rankOfWorker: @escaping (Int) -> Int, transport: any Transport
+    index: Int, placement: Placement, transport: any Transport
   ) {
     self.plan = plan
     self.reducer = reducer
     self.tree = CanonicalTree(leaves: plan.unitsPerTile)
     self.source = source
     self.index = index
-    self.workers = workers
-    self.rankOfWorker = rankOfWorker
+    workerRanks = placement.workerRanks
+    exchangeTree = placement.exchangeTree
+    let mine = placement.hosts[workerRanks[index]]
+    sharesHost = workerRanks.map { placement.hosts[$0] == mine }
     self.transport = transport
     elementSize = source.readsFloat32 ? 4 : 8
     buffer = .allocate(byteCount: sizing.unitBytes, alignment: 64)
@@ -62,7 +67,7 @@ public final class Worker {
     }
     let start = ProcessStats.now()
     do {
-      if let merged = try exchange(nodes, tag: 1000 + number % 1000) {
+      if let merged = try exchange(nodes, tag: 1000 + number % 1000, report: &report) {
         kept.merge(consume merged, reducer: reducer)
       }
     } catch {
@@ -156,24 +161,29 @@ public final class Worker {
       missing: decoding.kernelMissing)
   }
 
-  /// Binomial-tree exchange over workers in order: in round k, worker i with bit k set sends
-  /// its nodes to worker i - 2^k, which merges them. Neighbouring ranges meet, so the nodes
-  /// combine as they go. Returns the superstep's merged nodes on worker 0, nil elsewhere.
-  private func exchange(_ nodes: NodeSet, tag: Int) throws -> NodeSet? {
+  /// The exchange along `exchangeTree`: receive and merge the nodes of this worker's
+  /// children (neighbouring ranges, so the nodes combine as they go), then send everything
+  /// to its parent. Returns the superstep's merged nodes on worker 0, nil elsewhere.
+  private func exchange(_ nodes: NodeSet, tag: Int, report: inout WorkerReport) throws
+    -> NodeSet?
+  {
     var mine = nodes
-    var step = 1
-    while step < workers {
-      if index % (2 * step) == step {
-        try transport.send(mine.encoded(), to: rankOfWorker(index - step), tag: tag)
-        return nil
-      }
-      if index % (2 * step) == 0 && index + step < workers {
-        let bytes = try transport.receive(from: rankOfWorker(index + step), tag: tag)
-        mine.merge(NodeSet(decoding: bytes, tree: tree), reducer: reducer)
-      }
-      step *= 2
+    let (children, parent) = exchangeTree.steps(of: index)
+    for child in children {
+      let bytes = try transport.receive(from: workerRanks[child], tag: tag)
+      mine.merge(NodeSet(decoding: bytes, tree: tree), reducer: reducer)
     }
-    return mine
+    guard let parent else { return mine }
+    let bytes = mine.encoded()
+    if sharesHost[parent] {
+      report.messagesWithinHost += 1
+      report.bytesSentWithinHost += bytes.count
+    } else {
+      report.messagesAcrossHosts += 1
+      report.bytesSentAcrossHosts += bytes.count
+    }
+    try transport.send(bytes, to: workerRanks[parent], tag: tag)
+    return nil
   }
 
   /// On the keeper: finalizes every tile and writes it. Throws if a tile is incomplete,
