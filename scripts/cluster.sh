@@ -82,8 +82,13 @@ mpirun_args() {
   list=$(hosts | sed "s/^floe\([0-9]*\)$/\1/" | { if [ "$count" -gt 0 ]; then head -n "$count"; else cat; fi; } |
     while read -r i; do echo -n "$net.$((i + 1)):$slots,"; done)
   [ -n "$list" ] || { echo "cluster: no hosts: run scripts/cluster.sh up N first" >&2; exit 1; }
+  # mpi_yield_when_idle: a rank waiting in MPI yields its core. Here every "host" shares the
+  # machine's 2 cores, and the kernel moves veth packets in softirq time on those cores: ranks
+  # that busy-poll starve it, and a round trip between hosts took 8 ms instead of 44 us
+  # (a real node's network card interrupts; measured with a ping-pong, see BENCHMARKS.md).
   echo "--mca plm_rsh_agent $state/nsrsh --host ${list%,}" \
-    "--mca oob_tcp_if_include $net.0/24 --mca btl_tcp_if_include $net.0/24 --mca btl self,vader,tcp"
+    "--mca oob_tcp_if_include $net.0/24 --mca btl_tcp_if_include $net.0/24 --mca btl self,vader,tcp" \
+    "--mca mpi_yield_when_idle 1"
 }
 
 case "${1:-}" in

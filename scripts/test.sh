@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: unit tests, the end-to-end suite under mpirun -np 1,2,3,5 (shared memory,
 # then once more over TCP on loopback, then on a simulated cluster of 2 hosts x 2 ranks and
-# the determinism tests on 3 x 2: scripts/cluster.sh), and the
+# the determinism and node tests on 3 x 2 with ranks dealt round the hosts: scripts/cluster.sh), and the
 # CMake build with its CTest run, a run report rendered in headless Chromium, and 3 rounds
 # of scripts/soak.sh (kill a rank, resume).
 # Installs what is missing first.
@@ -28,9 +28,10 @@ bash scripts/cluster.sh up 3
 trap 'bash scripts/cluster.sh down >/dev/null 2>&1 || true' EXIT
 FLOE_E2E_MPI_ARGS="$(bash scripts/cluster.sh mpirun-args 2 2)" \
   swift test --filter EndToEndTests
-echo "== determinism across 3 hosts x 2 ranks: the same bytes at 1, 2, 3, 5 and 6 ranks"
-FLOE_E2E_MPI_ARGS="$(bash scripts/cluster.sh mpirun-args 2 3)" FLOE_E2E_RANKS=1,2,3,5,6 \
-  swift test --filter "EndToEndTests.(ReduceTests/test.*SameBytes|EveryOperationTests)"
+echo "== determinism across 3 hosts x 2 ranks, ranks dealt round the hosts (--map-by node):"
+echo "   the same bytes at 1, 2, 3, 5 and 6 ranks; one exchange message per host crosses hosts"
+FLOE_E2E_MPI_ARGS="$(bash scripts/cluster.sh mpirun-args 2 3) --map-by node" FLOE_E2E_RANKS=1,2,3,5,6 \
+  swift test --filter "EndToEndTests.(ReduceTests/test.*SameBytes|EveryOperationTests|NodeTests)"
 bash scripts/cluster.sh down
 
 echo "== CMake build and CTest"

@@ -48,6 +48,25 @@ final class InfoTests: ScratchTestCase {
       XCTAssertFalse(planLines(run.stderr).isEmpty, run.stderr)
       XCTAssertEqual(planLines(info.stdout), planLines(run.stderr))
     }
+    // --memory-per-node on 5 ranks, 2 per node: node1 has ranks 0-1 (one working), node2
+    // ranks 2-3, node3 rank 4; node2's two workers share 16 MiB: the plan of 8 MiB per rank.
+    let byRank = try MPIRun.alone(
+      "floe",
+      ["info", path, "--plan", "--var", "tas", "--op", "std", "--ranks", "5", "--memory-per-rank", "8MiB"])
+    let byNode = try MPIRun.alone(
+      "floe",
+      [
+        "info", path, "--plan", "--var", "tas", "--op", "std", "--ranks", "5", "--memory-per-node",
+        "16MiB", "--ranks-per-node", "2",
+      ])
+    XCTAssertSucceeded(byNode, "info --plan --memory-per-node")
+    XCTAssertEqual(
+      planLines(byNode.stdout),
+      planLines(byRank.stdout).map {
+        $0.replacingOccurrences(
+          of: "--memory-per-rank 8.0 MiB",
+          with: "--memory-per-node 16.0 MiB (2 working rank(s) on node2: 8.0 MiB each)")
+      })
     // 400 steps in chunks of 20: 20 units, whatever the ranks; 63 workers.
     let wide = try MPIRun.alone(
       "floe", ["info", path, "--plan", "--var", "tas", "--op", "mean", "--ranks", "64"])
