@@ -29,6 +29,8 @@ let package = Package(
     ),
     // Rank 0's planning and scheduling cost for 10^5 to 10^7 units (BENCHMARKS.md).
     .executableTarget(name: "floe-plan-benchmark", dependencies: ["FloeRuntime"]),
+    // Latency and bandwidth of the exchange's messages, within and across hosts (BENCHMARKS.md).
+    .executableTarget(name: "floe-exchange-benchmark", dependencies: ["FloeMPI"]),
     // The accumulate loops against memory bandwidth (BENCHMARKS.md).
     .executableTarget(name: "floe-kernel-benchmark", dependencies: ["FloeKernels", "FloeRuntime"]),
 
