@@ -61,6 +61,15 @@ final class NodeTests: ScratchTestCase {
         with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
       XCTAssertEqual(
         json?["memoryPerRankBytes"] as? Int, (24 << 20) / fullest.workers, "the report's budget")
+      // The report's per-worker messages: every worker but the keeper sends once a superstep.
+      let phase = (json?["phases"] as? [[String: Any]])?.last
+      let summary = phase?["summary"] as? [String: Any]
+      let workers = summary?["workers"] as? [[String: Any]] ?? []
+      let sent = workers.reduce(0) {
+        $0 + ($1["messagesWithinHost"] as? Int ?? 0) + ($1["messagesAcrossHosts"] as? Int ?? 0)
+      }
+      let supersteps = summary?["supersteps"] as? Int ?? -1
+      XCTAssertEqual(sent, supersteps * (max(1, ranks - 1) - 1), "report of \(ranks) ranks")
       // The same values as a per-rank budget of that share.
       XCTAssertSucceeded(
         try MPIRun.mpirun(

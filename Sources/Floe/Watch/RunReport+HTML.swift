@@ -131,12 +131,14 @@ extension RunReport {
 
   private func table(_ workers: [Work]) -> String {
     var text =
-      "<table><tr><th>rank</th><th>units</th><th>read</th><th>read s</th><th>compute s</th><th>exchange s</th><th>wait s</th><th>peak RSS</th></tr>\n"
+      "<table><tr><th>rank</th><th>units</th><th>read</th><th>read s</th><th>compute s</th><th>exchange s</th><th>wait s</th><th>peak RSS</th><th>sent within host</th><th>sent across hosts</th></tr>\n"
     for w in workers {
       let cells = [
         "\(w.rank)", "\(w.units)", Format.bytes(w.bytesRead), Format.decimal(w.readSeconds, 3),
         Format.decimal(w.computeSeconds, 3), Format.decimal(w.exchangeSeconds, 3),
         Format.decimal(w.waitSeconds, 3), Format.bytes(w.peakRSSBytes),
+        "\(w.messagesWithinHost) (\(Format.bytes(w.bytesSentWithinHost)))",
+        "\(w.messagesAcrossHosts) (\(Format.bytes(w.bytesSentAcrossHosts)))",
       ]
       text += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
     }
