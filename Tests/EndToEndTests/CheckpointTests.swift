@@ -8,12 +8,7 @@ import XCTest
 final class CheckpointTests: ScratchTestCase {
   /// 100 units of 20 steps; a budget of one unit per worker per superstep.
   func makeInput() throws -> String {
-    let input = directory.appendingPathComponent("in.nc").path
-    XCTAssertSucceeded(
-      try MPIRun.alone(
-        "floe", ["gen", "-o", input, "--shape", "2000,100,100", "--chunks", "10,100,100"]),
-      "gen")
-    return input
+    try generate(shape: "2000,100,100", chunks: "10,100,100")
   }
 
   func reduce(_ input: String, op: String, output: String, _ more: [String]) -> [String] {

@@ -148,5 +148,13 @@ class ScratchTestCase: XCTestCase {
   var directory: URL!
 
   override func setUpWithError() throws { directory = try MPIRun.temporaryDirectory() }
+
+  /// `floe gen` of `shape` in `chunks` (both "T,Y,X") into this test's folder, alone.
+  func generate(_ name: String = "in.nc", shape: String, chunks: String) throws -> String {
+    let path = directory.appendingPathComponent(name).path
+    XCTAssertSucceeded(
+      try MPIRun.alone("floe", ["gen", "-o", path, "--shape", shape, "--chunks", chunks]), "gen")
+    return path
+  }
   override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 }

@@ -7,12 +7,7 @@ import XCTest
 final class NodeTests: ScratchTestCase {
   /// 400 steps of 100 x 100 float32 in 20 units of 20 steps.
   func makeInput() throws -> String {
-    let input = directory.appendingPathComponent("in.nc").path
-    XCTAssertSucceeded(
-      try MPIRun.alone(
-        "floe", ["gen", "-o", input, "--shape", "400,100,100", "--chunks", "20,100,100"]),
-      "gen")
-    return input
+    try generate(shape: "400,100,100", chunks: "20,100,100")
   }
 
   /// The hosts of a run's placement line ("floe: 4 rank(s) on 2 host(s): floe1 2 (ranks

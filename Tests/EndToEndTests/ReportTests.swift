@@ -6,12 +6,7 @@ import XCTest
 final class ReportTests: ScratchTestCase {
   /// 400 steps of 100 x 100 float32 (16,000,000 bytes) in 20 units of 20 steps.
   func makeInput() throws -> String {
-    let input = directory.appendingPathComponent("in.nc").path
-    XCTAssertSucceeded(
-      try MPIRun.alone(
-        "floe", ["gen", "-o", input, "--shape", "400,100,100", "--chunks", "20,100,100"]),
-      "gen")
-    return input
+    try generate(shape: "400,100,100", chunks: "20,100,100")
   }
 
   func json(_ path: String) throws -> [String: Any] {
