@@ -160,28 +160,52 @@ public struct GroupedReducer: Reducer {
     left = Partial(points: points, fields: groups.count * fields, storage: storage, groups: groups)
   }
 
-  /// The merge when the base's merge is a sum: right's slots are added into left's in place,
-  /// and the groups left lacks are inserted in order — at the end, for neighbouring ranges
-  /// in time, where the storage grows geometrically — so right's shared slots are never
-  /// copied, and left only to grow. Each shared group's values are added as the base would
-  /// (a + b == b + a, which also lets the tree add the smaller partial into the larger).
+  /// The merge when the base's merge is a sum: when left holds every group of right (the
+  /// usual case high in the tree), right's slots are added into left's in place; otherwise
+  /// the union of the groups is built in one pass — each slot copied once, shared ones added —
+  /// instead of inserting right's groups one by one, which moved all of left's later slots
+  /// for each (memmove of tens of MB per insert when the tree adds an earlier range into a
+  /// larger later one). Each shared group's values are added as the base would (a + b ==
+  /// b + a, which also lets the tree add the smaller partial into the larger).
   func mergeSums(_ right: Partial, into left: inout Partial) {
+    let l = left.groups!
     let r = right.groups!
     let slotSize = base.fieldsPerPoint * left.points
-    var i = 0
-    for (j, g) in r.enumerated() {
-      let held = left.groups!
-      while i < held.count && held[i] < g { i += 1 }
-      let from = right.storage[slotRange(j, points: right.points)]
-      if i < held.count && held[i] == g {
-        left.add(from, at: i * slotSize)
-      } else {
-        left.storage.insert(contentsOf: from, at: i * slotSize)
-        left.groups!.insert(g, at: i)
-        left.fields += base.fieldsPerPoint
+    let slot = { (p: Partial, i: Int) in p.storage[(i * slotSize)..<((i + 1) * slotSize)] }
+    if r.allSatisfy(Set(l).contains) {
+      var i = 0
+      for (j, g) in r.enumerated() {
+        while l[i] < g { i += 1 }
+        left.add(slot(right, j), at: i * slotSize)
       }
-      i += 1
+      return
     }
+    var groups: [Int] = []
+    groups.reserveCapacity(l.count + r.count)
+    var merged = Partial(points: left.points, fields: 0, storage: [], groups: [])
+    merged.storage.reserveCapacity((l.count + r.count) * slotSize)
+    var i = 0
+    var j = 0
+    while i < l.count || j < r.count {
+      if j == r.count || (i < l.count && l[i] < r[j]) {
+        merged.storage.append(contentsOf: slot(left, i))
+        groups.append(l[i])
+        i += 1
+      } else if i == l.count || r[j] < l[i] {
+        merged.storage.append(contentsOf: slot(right, j))
+        groups.append(r[j])
+        j += 1
+      } else {
+        merged.storage.append(contentsOf: slot(left, i))
+        merged.add(slot(right, j), at: groups.count * slotSize)
+        groups.append(l[i])
+        i += 1
+        j += 1
+      }
+    }
+    merged.groups = groups
+    merged.fields = groups.count * base.fieldsPerPoint
+    left = merged
   }
 
   public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {

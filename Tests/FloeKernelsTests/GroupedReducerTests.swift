@@ -101,4 +101,31 @@ final class GroupedReducerTests: XCTestCase {
       XCTAssertTrue(out[(g * 2)..<(g * 2 + 2)].allSatisfy(\.isNaN), "group \(g) is empty")
     }
   }
+
+  /// Sums whose groups interleave (neither side holds the other's): one union, each shared
+  /// group added; the same either way round. By hand, one point, a mean's count and sum.
+  func testInterleavedGroupsMergeIntoTheirUnion() {
+    let reducer = GroupedReducer(
+      base: Statistic.mean.reducer, groupOfIndex: [1, 3, 0, 2, 3], groupCount: 4)
+    let data: [Float] = [10, 20, 30, 40, 50]
+    func unit(_ a: Int, _ b: Int) -> Partial {
+      var partial = reducer.makePartial(points: 1)
+      Array(data[a..<b]).withUnsafeBufferPointer {
+        reducer.accumulate(
+          Block(
+            values: .float32($0), shape: [b - a, 1], start: [a, 0], reduced: [true, false],
+            missing: MissingValues([])),
+          into: &partial)
+      }
+      return partial
+    }
+    var left = unit(0, 2)
+    XCTAssertEqual(left.groups, [1, 3])
+    reducer.merge(unit(2, 5), into: &left)
+    XCTAssertEqual(left.groups, [0, 1, 2, 3])
+    XCTAssertEqual(left.storage, [1, 30, 1, 10, 1, 40, 2, 70])
+    var right = unit(2, 5)
+    reducer.merge(unit(0, 2), into: &right)
+    XCTAssertEqual(right, left)
+  }
 }
