@@ -108,6 +108,17 @@ final class NodeTests: ScratchTestCase {
     XCTAssertFalse(message[ranks].hasSuffix("(0)"), message)
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
 
+    // A percentile's bands are checked the same way.
+    let p95 = try MPIRun.mpirun(
+      3, "floe", ["reduce", input, "--var", "tas", "--op", "p95", "-o", out], timeout: 60,
+      environment: ["FLOE_DEBUG_HOST_MEMORY": "4MiB"])
+    XCTAssertNotEqual(p95.status, 0)
+    XCTAssertEqual(p95.errorLines.count, 1, p95.stderr)
+    XCTAssertTrue(
+      p95.errorLines.first?.contains("--memory-per-rank 1.0 GiB does not fit on ") ?? false,
+      p95.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+
     // With a budget per node of what the host has (8 MiB here), it fits: fewer units per
     // superstep.
     let fits = try MPIRun.mpirun(

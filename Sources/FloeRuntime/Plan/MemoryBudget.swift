@@ -64,8 +64,8 @@ public struct MemoryBudget: Sendable, Equatable {
         (memory - (ranks.contains(0) && !alone ? schedulerNeed : 0)) / Swift.max(1, workers))
       throw PlanError(
         "\(option) does not fit on \(host): its \(ranks.count) rank(s) (\(Placement.spans(ranks))) "
-          + "need \(MemorySize.format(total, roundingUp: true)) for this plan "
-          + "(\(MemorySize.format(need, roundingUp: true)) per working rank) but \(host) has "
+          + "need \(MemorySize.format(total)) for this plan "
+          + "(\(MemorySize.format(need)) per working rank) but \(host) has "
           + "\(MemorySize.format(memory)); give at most --memory-per-rank \(fits) "
           + "or --memory-per-node \(MemorySize.format(memory)), or fewer ranks per host")
     }
