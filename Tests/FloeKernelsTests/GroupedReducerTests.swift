@@ -58,17 +58,7 @@ final class GroupedReducerTests: XCTestCase {
     let groups: [Int32] = [3, 3, 1]
     let data: [Float] = [1, 2, 3, 4, 5, 6]  // 3 steps x 2 points
     let reducer = GroupedReducer(base: Statistic.mean.reducer, groupOfIndex: groups, groupCount: 5)
-    func unit(_ a: Int, _ b: Int) -> Partial {
-      var partial = reducer.makePartial(points: 2)
-      Array(data[(a * 2)..<(b * 2)]).withUnsafeBufferPointer {
-        reducer.accumulate(
-          Block(
-            values: .float32($0), shape: [b - a, 2], start: [a, 0], reduced: [true, false],
-            missing: MissingValues([])),
-          into: &partial)
-      }
-      return partial
-    }
+    func unit(_ a: Int, _ b: Int) -> Partial { steps(a..<b, of: data, points: 2, reducer) }
     let first = unit(0, 2)
     XCTAssertEqual(first.groups, [3])
     XCTAssertEqual(first.storage.count, 2 * 2)  // one slot of count and sum
@@ -108,17 +98,7 @@ final class GroupedReducerTests: XCTestCase {
     let reducer = GroupedReducer(
       base: Statistic.mean.reducer, groupOfIndex: [1, 3, 0, 2, 3], groupCount: 4)
     let data: [Float] = [10, 20, 30, 40, 50]
-    func unit(_ a: Int, _ b: Int) -> Partial {
-      var partial = reducer.makePartial(points: 1)
-      Array(data[a..<b]).withUnsafeBufferPointer {
-        reducer.accumulate(
-          Block(
-            values: .float32($0), shape: [b - a, 1], start: [a, 0], reduced: [true, false],
-            missing: MissingValues([])),
-          into: &partial)
-      }
-      return partial
-    }
+    func unit(_ a: Int, _ b: Int) -> Partial { steps(a..<b, of: data, points: 1, reducer) }
     var left = unit(0, 2)
     XCTAssertEqual(left.groups, [1, 3])
     reducer.merge(unit(2, 5), into: &left)
@@ -128,4 +108,19 @@ final class GroupedReducerTests: XCTestCase {
     reducer.merge(unit(0, 2), into: &right)
     XCTAssertEqual(right, left)
   }
+}
+
+/// The partial of time steps `range` of `data` (steps x `points`), as one unit.
+private func steps(
+  _ range: Range<Int>, of data: [Float], points: Int, _ reducer: GroupedReducer
+) -> Partial {
+  var partial = reducer.makePartial(points: points)
+  Array(data[(range.lowerBound * points)..<(range.upperBound * points)]).withUnsafeBufferPointer {
+    reducer.accumulate(
+      Block(
+        values: .float32($0), shape: [range.count, points], start: [range.lowerBound, 0],
+        reduced: [true, false], missing: MissingValues([])),
+      into: &partial)
+  }
+  return partial
 }
