@@ -37,7 +37,8 @@ struct InfoCommand: DistributedCommand {
   var memoryPerRank: MemorySize?
 
   @Option(
-    help: "--plan: memory for Floe's buffers on each node, shared by its ranks (instead of --memory-per-rank).",
+    help:
+      "--plan: memory for Floe's buffers on each node, shared by its ranks (instead of --memory-per-rank).",
     transform: memorySize("--memory-per-node"))
   var memoryPerNode: MemorySize?
 

@@ -30,7 +30,8 @@ struct JobFile {
     "reduce": (
       [
         "input", "var", "op", "over", "weights", "by", "resample", "sel", "isel", "dtype", "output",
-        "memory-per-rank", "memory-per-node", "checkpoint", "checkpoint-every", "checkpoint-seconds",
+        "memory-per-rank", "memory-per-node", "checkpoint", "checkpoint-every",
+        "checkpoint-seconds",
         "progress-every", "report",
       ], ["overwrite", "resume", "quiet"]
     ),

@@ -52,7 +52,10 @@ final class InfoTests: ScratchTestCase {
     // ranks 2-3, node3 rank 4; node2's two workers share 16 MiB: the plan of 8 MiB per rank.
     let byRank = try MPIRun.alone(
       "floe",
-      ["info", path, "--plan", "--var", "tas", "--op", "std", "--ranks", "5", "--memory-per-rank", "8MiB"])
+      [
+        "info", path, "--plan", "--var", "tas", "--op", "std", "--ranks", "5", "--memory-per-rank",
+        "8MiB",
+      ])
     let byNode = try MPIRun.alone(
       "floe",
       [

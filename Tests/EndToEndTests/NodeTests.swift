@@ -14,7 +14,9 @@ final class NodeTests: ScratchTestCase {
   /// 0-1), floe2 2 (ranks 2-3)"), each with its ranks.
   func hosts(in stderr: String) throws -> [(host: String, ranks: [Int])] {
     let line = try XCTUnwrap(
-      stderr.split(separator: "\n").first { $0.contains(" rank(s) on ") && $0.contains(" host(s): ") })
+      stderr.split(separator: "\n").first {
+        $0.contains(" rank(s) on ") && $0.contains(" host(s): ")
+      })
     let groups = try NSRegularExpression(pattern: #"(\S+) (\d+) \(ranks ([^)]*)\)"#)
     let text = String(line)
     return groups.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { match in
@@ -52,8 +54,9 @@ final class NodeTests: ScratchTestCase {
         run.stderr.contains(
           "of --memory-per-node 24.0 MiB (\(fullest.workers) working rank(s) on \(fullest.host): \(each) MiB each)"
         ), run.stderr)
-      let json = try JSONSerialization.jsonObject(
-        with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
+      let json =
+        try JSONSerialization.jsonObject(
+          with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
       XCTAssertEqual(
         json?["memoryPerRankBytes"] as? Int, (24 << 20) / fullest.workers, "the report's budget")
       // The report's per-worker messages: every worker but the keeper sends once a superstep.
@@ -78,7 +81,8 @@ final class NodeTests: ScratchTestCase {
   }
 
   func tasBytes(_ path: String) throws -> [UInt8] {
-    let dump = try MPIRun.run("/usr/bin/env", ["h5dump", "-b", "LE", "-d", "tas", "-o", path + ".bin", path], timeout: 60)
+    let dump = try MPIRun.run(
+      "/usr/bin/env", ["h5dump", "-b", "LE", "-d", "tas", "-o", path + ".bin", path], timeout: 60)
     XCTAssertEqual(dump.status, 0, dump.stderr)
     return Array(try Data(contentsOf: URL(fileURLWithPath: path + ".bin")))
   }
@@ -100,10 +104,12 @@ final class NodeTests: ScratchTestCase {
     let message = try XCTUnwrap(run.errorLines.first)
     XCTAssertTrue(message.contains("--memory-per-rank 12.0 MiB does not fit on "), message)
     XCTAssertTrue(message.contains(" has 4.0 MiB; give at most --memory-per-rank "), message)
-    XCTAssertTrue(message.contains("or --memory-per-node 4.0 MiB, or fewer ranks per host"), message)
+    XCTAssertTrue(
+      message.contains("or --memory-per-node 4.0 MiB, or fewer ranks per host"), message)
     // Named: the first host in rank order with a working rank (one needs more than 4 MiB).
     let ranks = try XCTUnwrap(
-      message.range(of: #"does not fit on \S+: its \d+ rank\(s\) \([^)]*\)"#, options: .regularExpression),
+      message.range(
+        of: #"does not fit on \S+: its \d+ rank\(s\) \([^)]*\)"#, options: .regularExpression),
       message)
     XCTAssertFalse(message[ranks].hasSuffix("(0)"), message)
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))

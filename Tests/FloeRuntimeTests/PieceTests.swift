@@ -54,7 +54,8 @@ final class PieceTests: XCTestCase {
     let sink = MemorySink(shape: (reducer.groups.map { [$0] } ?? []) + plan.outputShape)
     for result in LocalWorld(size: 3).run({ transport in
       try job.run(
-        transport: transport, placement: transport.world.placement, makeSource: { ArraySource(data: data, shape: shape) },
+        transport: transport, placement: transport.world.placement,
+        makeSource: { ArraySource(data: data, shape: shape) },
         makeSink: { sink }, log: { _ in })
     }) { _ = try result.get() }
     return sink.values

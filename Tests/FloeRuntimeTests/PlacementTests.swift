@@ -69,7 +69,8 @@ final class PlacementTests: XCTestCase {
     // Rank 0 schedules: host a's three ranks have two workers, b's four have four.
     let even = Placement(hosts: ["a", "a", "a", "b", "b"])
     XCTAssertEqual(perNode.bytesPerRank(even), 4 * gib)
-    XCTAssertEqual(perNode.text(even), "--memory-per-node 8.0 GiB (2 working rank(s) on a: 4.0 GiB each)")
+    XCTAssertEqual(
+      perNode.text(even), "--memory-per-node 8.0 GiB (2 working rank(s) on a: 4.0 GiB each)")
     XCTAssertEqual(perNode.bytesPerRank(Placement(hosts: ["a"])), 8 * gib, "rank 0 alone works")
     XCTAssertEqual(
       perNode.text(placement), "--memory-per-node 8.0 GiB (4 working rank(s) on b: 2.0 GiB each)")

@@ -169,7 +169,8 @@ extension ReductionSetup {
       readsFloat32: readsFloat32, writesFloat32: writesFloat32, decoding: decoding,
       targetUnitElements: targetUnitElements, workers: workers,
       budgetBytes: request.memory.bytesPerRank(placement),
-      budgetText: request.memory.text(placement), placement: placement, fieldsPerPoint: 0, weights: weights?.values,
+      budgetText: request.memory.text(placement), placement: placement, fieldsPerPoint: 0,
+      weights: weights?.values,
       weightAxes: weights?.axes,
       groups: groups, variables: variables)
     // Percentiles size their own bands (Percentiles); reductions size supersteps here.

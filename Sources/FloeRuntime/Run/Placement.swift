@@ -24,7 +24,9 @@ public struct Placement: Sendable, Equatable, Codable {
   public static func gather(_ transport: any Transport) throws -> Placement? {
     let texts = try transport.gatherText("\(HostMemory.bytes)\t\(transport.host)")
     guard transport.rank == 0 else { return nil }
-    let parts = texts.map { $0.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false) }
+    let parts = texts.map {
+      $0.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+    }
     return Placement(
       hosts: parts.map { $0.count > 1 ? String($0[1]) : "" },
       memoryBytes: parts.map { Int($0[0]) ?? 0 })

@@ -12,7 +12,8 @@ public struct ExchangeTree: Sendable, Equatable {
   public init(hostOfWorker: [String]) {
     var runs: [Range<Int>] = []
     var start = 0
-    for w in 1...hostOfWorker.count where w == hostOfWorker.count || hostOfWorker[w] != hostOfWorker[start] {
+    for w in 1...hostOfWorker.count
+    where w == hostOfWorker.count || hostOfWorker[w] != hostOfWorker[start] {
       runs.append(start..<w)
       start = w
     }
@@ -40,7 +41,8 @@ public struct ExchangeTree: Sendable, Equatable {
       return (receives, group.lowerBound + parent)
     }
     // The host's first worker: among the hosts' first workers.
-    let parent = Self.binomial(g, count: hosts.count, receive: { receives.append(hosts[$0].lowerBound) })
+    let parent = Self.binomial(
+      g, count: hosts.count, receive: { receives.append(hosts[$0].lowerBound) })
     return (receives, parent.map { hosts[$0].lowerBound })
   }
 
