@@ -134,13 +134,13 @@ final class LocalJobTests: XCTestCase {
       let hostsWithWorkers = Set(hosts.dropFirst()).count
       let sum = { (f: (WorkerReport) -> Int) in summary.workers.reduce(0) { $0 + f($1) } }
       XCTAssertEqual(
-        sum(\.messagesWithinHost) + sum(\.messagesAcrossHosts),
+        sum(\.sent.messagesWithinHost) + sum(\.sent.messagesAcrossHosts),
         summary.supersteps * (workers - 1), "\(hosts): every worker but the keeper sends once")
       XCTAssertEqual(
-        sum(\.messagesAcrossHosts), summary.supersteps * (hostsWithWorkers - 1), "\(hosts)")
-      XCTAssertEqual(sum(\.bytesSentAcrossHosts) == 0, hostsWithWorkers == 1, "\(hosts)")
-      XCTAssertGreaterThan(sum(\.bytesSentWithinHost), 0, "\(hosts)")
-      XCTAssertEqual(summary.workers[0].messagesWithinHost, 0, "the keeper sends nothing")
+        sum(\.sent.messagesAcrossHosts), summary.supersteps * (hostsWithWorkers - 1), "\(hosts)")
+      XCTAssertEqual(sum(\.sent.bytesAcrossHosts) == 0, hostsWithWorkers == 1, "\(hosts)")
+      XCTAssertGreaterThan(sum(\.sent.bytesWithinHost), 0, "\(hosts)")
+      XCTAssertEqual(summary.workers[0].sent.messagesWithinHost, 0, "the keeper sends nothing")
     }
   }
 

@@ -160,10 +160,7 @@ public enum Percentiles {
       superstep.readSeconds -= before.readSeconds
       superstep.computeSeconds -= before.computeSeconds
       superstep.exchangeSeconds -= before.exchangeSeconds
-      superstep.messagesWithinHost -= before.messagesWithinHost
-      superstep.bytesSentWithinHost -= before.bytesSentWithinHost
-      superstep.messagesAcrossHosts -= before.messagesAcrossHosts
-      superstep.bytesSentAcrossHosts -= before.bytesSentAcrossHosts
+      superstep.sent = report.sent - before.sent
       superstep.peakRSSBytes = ProcessStats.peakRSSBytes
       let decision = try progress.agree(rows: rows, report: superstep, result: result)
       if decision != .go { return decision }
@@ -324,13 +321,7 @@ struct Transpose {
     report.readSeconds += ProcessStats.now() - readStart
     let me = group.rank
     for (w, n) in counts.enumerated() where w != me && n > 0 {
-      if sharesHost[w] {
-        report.messagesWithinHost += 1
-        report.bytesSentWithinHost += n * MemoryLayout<T>.size
-      } else {
-        report.messagesAcrossHosts += 1
-        report.bytesSentAcrossHosts += n * MemoryLayout<T>.size
-      }
+      report.sent.count(n * MemoryLayout<T>.size, withinHost: sharesHost[w])
     }
     let exchangeStart = ProcessStats.now()
     _ = try group.alltoallv(buffers.send, sendCounts: counts, into: &buffers.series)

@@ -64,10 +64,10 @@ struct RunReport: Codable {
       exchangeSeconds = r.exchangeSeconds
       waitSeconds = r.waitSeconds
       peakRSSBytes = r.peakRSSBytes
-      messagesWithinHost = r.messagesWithinHost
-      bytesSentWithinHost = r.bytesSentWithinHost
-      messagesAcrossHosts = r.messagesAcrossHosts
-      bytesSentAcrossHosts = r.bytesSentAcrossHosts
+      messagesWithinHost = r.sent.messagesWithinHost
+      bytesSentWithinHost = r.sent.bytesWithinHost
+      messagesAcrossHosts = r.sent.messagesAcrossHosts
+      bytesSentAcrossHosts = r.sent.bytesAcrossHosts
     }
   }
 

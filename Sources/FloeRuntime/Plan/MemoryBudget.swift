@@ -40,10 +40,9 @@ public struct MemoryBudget: Sendable, Equatable {
 
   /// The host with the most working ranks (the first of them in rank order), and how many.
   static func fullest(_ placement: Placement) -> (host: String, workers: Int) {
-    let alone = placement.hosts.count == 1
     var best = (host: placement.hosts.first ?? "", workers: 0)
     for (host, ranks) in placement.ranksByHost {
-      let workers = ranks.filter { $0 != 0 || alone }.count
+      let workers = ranks.filter(placement.isWorking).count
       if workers > best.workers { best = (host, workers) }
     }
     return best
@@ -53,15 +52,15 @@ public struct MemoryBudget: Sendable, Equatable {
   /// Floe's buffers on every working rank (rank 0 schedules and needs `schedulerNeed`).
   /// Names the host, its ranks and what would fit.
   public func check(need: Int, schedulerNeed: Int = 0, placement: Placement) throws(PlanError) {
-    let alone = placement.hosts.count == 1
     for (host, ranks) in placement.ranksByHost {
       let memory = placement.memoryBytes[ranks[0]]
       guard memory > 0 else { continue }
-      let workers = ranks.filter { $0 != 0 || alone }.count
-      let total = workers * need + (ranks.contains(0) && !alone ? schedulerNeed : 0)
+      let workers = ranks.filter(placement.isWorking).count
+      // Rank 0's own need, where it only schedules.
+      let scheduler = ranks.contains(0) && !placement.isWorking(0) ? schedulerNeed : 0
+      let total = workers * need + scheduler
       guard total > memory else { continue }
-      let fits = MemorySize.format(
-        (memory - (ranks.contains(0) && !alone ? schedulerNeed : 0)) / Swift.max(1, workers))
+      let fits = MemorySize.format((memory - scheduler) / Swift.max(1, workers))
       throw PlanError(
         "\(option) does not fit on \(host): its \(ranks.count) rank(s) (\(Placement.spans(ranks))) "
           + "need \(MemorySize.format(total)) for this plan "

@@ -33,30 +33,27 @@ public struct Placement: Sendable, Equatable, Codable {
   }
 
   /// Hosts in the order of their first rank, each with its ranks.
-  public var ranksByHost: [(host: String, ranks: [Int])] {
+  public var ranksByHost: [(host: String, ranks: [Int])] { byHost(hosts.indices) }
+
+  /// `ranks` grouped by host: hosts in the order of their first rank there, ranks in order.
+  private func byHost(_ ranks: some Sequence<Int>) -> [(host: String, ranks: [Int])] {
     var order: [String] = []
-    var ranks: [String: [Int]] = [:]
-    for (rank, host) in hosts.enumerated() {
-      if ranks[host] == nil { order.append(host) }
-      ranks[host, default: []].append(rank)
+    var grouped: [String: [Int]] = [:]
+    for rank in ranks {
+      if grouped[hosts[rank]] == nil { order.append(hosts[rank]) }
+      grouped[hosts[rank], default: []].append(rank)
     }
-    return order.map { ($0, ranks[$0]!) }
+    return order.map { ($0, grouped[$0]!) }
   }
+
+  /// Whether `rank` reads and reduces: every rank but 0, which schedules, unless it is alone.
+  public func isWorking(_ rank: Int) -> Bool { rank != 0 || hosts.count == 1 }
 
   /// The ranks that work (every rank but 0, or rank 0 alone), ordered host by host — hosts
   /// in the order of their first working rank, ranks in order within a host — so that a
   /// host's workers take neighbouring units and merge them among themselves before anything
   /// crosses the network. Worker w is rank `workerRanks[w]`; worker 0 (the keeper) is rank 1.
-  public var workerRanks: [Int] {
-    guard hosts.count > 1 else { return [0] }
-    var order: [String] = []
-    var ranks: [String: [Int]] = [:]
-    for rank in 1..<hosts.count {
-      if ranks[hosts[rank]] == nil { order.append(hosts[rank]) }
-      ranks[hosts[rank], default: []].append(rank)
-    }
-    return order.flatMap { ranks[$0]! }
-  }
+  public var workerRanks: [Int] { byHost(hosts.indices.filter(isWorking)).flatMap(\.ranks) }
 
   /// The exchange tree over the workers in `workerRanks` order.
   public var exchangeTree: ExchangeTree {

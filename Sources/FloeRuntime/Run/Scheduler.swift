@@ -54,10 +54,7 @@ public final class Scheduler {
       totals[w].computeSeconds += r.computeSeconds
       totals[w].exchangeSeconds += r.exchangeSeconds
       totals[w].waitSeconds += r.waitSeconds
-      totals[w].messagesWithinHost += r.messagesWithinHost
-      totals[w].bytesSentWithinHost += r.bytesSentWithinHost
-      totals[w].messagesAcrossHosts += r.messagesAcrossHosts
-      totals[w].bytesSentAcrossHosts += r.bytesSentAcrossHosts
+      totals[w].sent = totals[w].sent + r.sent
       totals[w].peakRSSBytes = max(totals[w].peakRSSBytes, r.peakRSSBytes)
       totals[w].cpuSeconds = max(totals[w].cpuSeconds, r.cpuSeconds)
       if totals[w].startupSeconds == 0 { totals[w].startupSeconds = r.startupSeconds }
@@ -102,10 +99,10 @@ public struct RunSummary: Sendable {
   /// "3 message(s) within hosts (1.2 MiB), 1 across hosts (0.4 MiB)": what the workers sent
   /// each other, in shared memory and over the network.
   public var exchangeText: String {
-    let sum = { (f: (WorkerReport) -> Int) in workers.reduce(0) { $0 + f($1) } }
-    return "\(sum(\.messagesWithinHost)) message(s) within hosts "
-      + "(\(MemorySize.format(sum(\.bytesSentWithinHost)))), "
-      + "\(sum(\.messagesAcrossHosts)) across hosts (\(MemorySize.format(sum(\.bytesSentAcrossHosts))))"
+    let sum = workers.reduce(WorkerReport.Sent()) { $0 + $1.sent }
+    return "\(sum.messagesWithinHost) message(s) within hosts "
+      + "(\(MemorySize.format(sum.bytesWithinHost))), "
+      + "\(sum.messagesAcrossHosts) across hosts (\(MemorySize.format(sum.bytesAcrossHosts)))"
   }
 
   public var text: String {

@@ -9,9 +9,9 @@ public final class Worker {
   let source: any UnitSource
   /// Worker number (0 ..< workers, in placement order: `Placement.workerRanks`).
   let index: Int
-  /// The world rank of each worker, and who sends to whom in the exchange.
+  /// The world rank of each worker, and this worker's part of the exchange tree.
   let workerRanks: [Int]
-  let exchangeTree: ExchangeTree
+  let exchangeSteps: (receiveFrom: [Int], sendTo: Int?)
   /// Whether worker w is on this worker's host.
   let sharesHost: [Bool]
   let transport: any Transport
@@ -35,7 +35,7 @@ public final class Worker {
     self.source = source
     self.index = index
     workerRanks = placement.workerRanks
-    exchangeTree = placement.exchangeTree
+    exchangeSteps = placement.exchangeTree.steps(of: index)
     let mine = placement.hosts[workerRanks[index]]
     sharesHost = workerRanks.map { placement.hosts[$0] == mine }
     self.transport = transport
@@ -161,27 +161,21 @@ public final class Worker {
       missing: decoding.kernelMissing)
   }
 
-  /// The exchange along `exchangeTree`: receive and merge the nodes of this worker's
+  /// The exchange along the placement's tree (`ExchangeTree`): receive and merge the nodes of this worker's
   /// children (neighbouring ranges, so the nodes combine as they go), then send everything
   /// to its parent. Returns the superstep's merged nodes on worker 0, nil elsewhere.
   private func exchange(_ nodes: NodeSet, tag: Int, report: inout WorkerReport) throws
     -> NodeSet?
   {
     var mine = nodes
-    let (children, parent) = exchangeTree.steps(of: index)
+    let (children, parent) = exchangeSteps
     for child in children {
       let bytes = try transport.receive(from: workerRanks[child], tag: tag)
       mine.merge(NodeSet(decoding: bytes, tree: tree), reducer: reducer)
     }
     guard let parent else { return mine }
     let bytes = mine.encoded()
-    if sharesHost[parent] {
-      report.messagesWithinHost += 1
-      report.bytesSentWithinHost += bytes.count
-    } else {
-      report.messagesAcrossHosts += 1
-      report.bytesSentAcrossHosts += bytes.count
-    }
+    report.sent.count(bytes.count, withinHost: sharesHost[parent])
     try transport.send(bytes, to: workerRanks[parent], tag: tag)
     return nil
   }

@@ -12,12 +12,8 @@ public struct WorkerReport: Equatable, Sendable {
   public var cpuSeconds = 0.0
   /// Seconds from the process's start to its first unit read (0: not in this superstep).
   public var startupSeconds = 0.0
-  /// Messages and bytes this worker sent to other workers in the exchange: to workers on its
-  /// own host (shared memory) and on other hosts (the network).
-  public var messagesWithinHost = 0
-  public var bytesSentWithinHost = 0
-  public var messagesAcrossHosts = 0
-  public var bytesSentAcrossHosts = 0
+  /// What this worker sent to other workers in the exchange.
+  public var sent = Sent()
   /// nil: all went well.
   public var error: String?
 
@@ -33,8 +29,8 @@ public struct WorkerReport: Equatable, Sendable {
     let values: [Double] = [
       error == nil ? 0 : 1, Double(units), Double(bytesRead), readSeconds, computeSeconds,
       exchangeSeconds, waitSeconds, Double(peakRSSBytes), cpuSeconds, startupSeconds,
-      Double(messagesWithinHost), Double(bytesSentWithinHost), Double(messagesAcrossHosts),
-      Double(bytesSentAcrossHosts),
+      Double(sent.messagesWithinHost), Double(sent.bytesWithinHost),
+      Double(sent.messagesAcrossHosts), Double(sent.bytesAcrossHosts),
     ]
     return values.withUnsafeBytes { Array($0) }
   }
@@ -52,10 +48,58 @@ public struct WorkerReport: Equatable, Sendable {
     peakRSSBytes = Int(values[7])
     cpuSeconds = values[8]
     startupSeconds = values[9]
-    messagesWithinHost = Int(values[10])
-    bytesSentWithinHost = Int(values[11])
-    messagesAcrossHosts = Int(values[12])
-    bytesSentAcrossHosts = Int(values[13])
+    sent = Sent(
+      messagesWithinHost: Int(values[10]), bytesWithinHost: Int(values[11]),
+      messagesAcrossHosts: Int(values[12]), bytesAcrossHosts: Int(values[13]))
     error = values[0] != 0 ? "" : nil
+  }
+}
+
+extension WorkerReport {
+  /// Messages and bytes sent to workers on the sender's own host (shared memory) and on
+  /// other hosts (the network).
+  public struct Sent: Equatable, Sendable {
+    public var messagesWithinHost = 0
+    public var bytesWithinHost = 0
+    public var messagesAcrossHosts = 0
+    public var bytesAcrossHosts = 0
+
+    public init(
+      messagesWithinHost: Int = 0, bytesWithinHost: Int = 0, messagesAcrossHosts: Int = 0,
+      bytesAcrossHosts: Int = 0
+    ) {
+      self.messagesWithinHost = messagesWithinHost
+      self.bytesWithinHost = bytesWithinHost
+      self.messagesAcrossHosts = messagesAcrossHosts
+      self.bytesAcrossHosts = bytesAcrossHosts
+    }
+
+    /// One message of `bytes`, to a worker on this host or on another.
+    public mutating func count(_ bytes: Int, withinHost: Bool) {
+      if withinHost {
+        messagesWithinHost += 1
+        bytesWithinHost += bytes
+      } else {
+        messagesAcrossHosts += 1
+        bytesAcrossHosts += bytes
+      }
+    }
+
+    public static func + (a: Sent, b: Sent) -> Sent {
+      Sent(
+        messagesWithinHost: a.messagesWithinHost + b.messagesWithinHost,
+        bytesWithinHost: a.bytesWithinHost + b.bytesWithinHost,
+        messagesAcrossHosts: a.messagesAcrossHosts + b.messagesAcrossHosts,
+        bytesAcrossHosts: a.bytesAcrossHosts + b.bytesAcrossHosts)
+    }
+
+    /// What was sent between two cumulative counts.
+    public static func - (a: Sent, b: Sent) -> Sent {
+      Sent(
+        messagesWithinHost: a.messagesWithinHost - b.messagesWithinHost,
+        bytesWithinHost: a.bytesWithinHost - b.bytesWithinHost,
+        messagesAcrossHosts: a.messagesAcrossHosts - b.messagesAcrossHosts,
+        bytesAcrossHosts: a.bytesAcrossHosts - b.bytesAcrossHosts)
+    }
   }
 }
