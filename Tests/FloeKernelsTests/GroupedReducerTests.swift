@@ -61,7 +61,7 @@ final class GroupedReducerTests: XCTestCase {
     func unit(_ a: Int, _ b: Int) -> Partial { steps(a..<b, of: data, points: 2, reducer) }
     let first = unit(0, 2)
     XCTAssertEqual(first.groups, [3])
-    XCTAssertEqual(first.storage.count, 2 * 2)  // one slot of count and sum
+    XCTAssertEqual(first.slots.map(\.storage.count), [2 * 2])  // one slot of count and sum
     var total = first
     reducer.merge(unit(2, 3), into: &total)
     XCTAssertEqual(total.groups, [1, 3])
@@ -82,7 +82,7 @@ final class GroupedReducerTests: XCTestCase {
     XCTAssertEqual(inside, around)
     XCTAssertEqual(inside, general)
     XCTAssertEqual(inside.groups, [1, 3])
-    XCTAssertEqual(Array(inside.storage[4..<8]), [4, 4, 8, 12])  // group 3: count, sum
+    XCTAssertEqual(inside.slots[1].storage, [4, 4, 8, 12])  // group 3: count, sum
     var out = [Double](repeating: 0, count: 10)
     out.withUnsafeMutableBufferPointer { reducer.finalize(total, into: $0) }
     XCTAssertEqual(Array(out[2..<4]), [5, 6])
@@ -103,7 +103,7 @@ final class GroupedReducerTests: XCTestCase {
     XCTAssertEqual(left.groups, [1, 3])
     reducer.merge(unit(2, 5), into: &left)
     XCTAssertEqual(left.groups, [0, 1, 2, 3])
-    XCTAssertEqual(left.storage, [1, 30, 1, 10, 1, 40, 2, 70])
+    XCTAssertEqual(left.slots.map(\.storage), [[1, 30], [1, 10], [1, 40], [2, 70]])
     var right = unit(2, 5)
     reducer.merge(unit(0, 2), into: &right)
     XCTAssertEqual(right, left)

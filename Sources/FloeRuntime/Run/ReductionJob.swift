@@ -90,7 +90,7 @@ public struct ReductionJob: Sendable {
             "rank \(transport.rank) on \(transport.host): preparing the checkpoint: \(error)"
         }
         if worker.index == 0, report.error == nil, let checkpointing {
-          do { try checkpointing.save(worker.keptState, unitsDone) } catch {
+          do { try checkpointing.save(worker.keptState(), unitsDone) } catch {
             report.error =
               "rank \(transport.rank) on \(transport.host): writing the checkpoint: \(error)"
           }

@@ -20,6 +20,11 @@ public final class Worker {
   private let elementSize: Int
   /// On the keeper (worker 0): every node merged so far.
   private(set) var kept: NodeSet
+  /// On the keeper: the last superstep's nodes, its own and those received as bytes, not yet
+  /// merged into `kept`. The merge waits for the next superstep (and counts in its compute
+  /// time), so the keeper reports, and the other workers get their next orders, as soon as
+  /// everything has arrived; the scheduler, seeing the keeper slower, gives it fewer units.
+  private var unmerged: (nodes: NodeSet, received: [[UInt8]])?
   /// Whether this worker has read anything yet (for its start-up time).
   private var hasRead = false
   /// How units are cut to stay in cache, if they are.
@@ -49,7 +54,17 @@ public final class Worker {
   deinit { buffer.deallocate() }
 
   /// On the keeper: every node merged so far, as a checkpoint stores it.
-  public var keptState: [UInt8] { kept.encoded() }
+  public func keptState() -> [UInt8] {
+    mergeUnmerged()
+    return kept.encoded()
+  }
+
+  /// On the keeper: merges the last superstep's nodes into `kept`.
+  private func mergeUnmerged() {
+    guard let (nodes, received) = unmerged.take() else { return }
+    kept.merge(nodes, reducer: reducer)
+    for bytes in received { kept.merge(NodeSet(decoding: bytes, tree: tree), reducer: reducer) }
+  }
 
   /// On the keeper of a resumed job: the nodes a checkpoint stored.
   public func restore(_ state: [UInt8]) { kept = NodeSet(decoding: state, tree: tree) }
@@ -58,6 +73,9 @@ public final class Worker {
   /// so that no neighbour waits forever; the error goes into the report.
   public func superstep(_ range: Range<Int>, number: Int) -> WorkerReport {
     var report = WorkerReport()
+    let mergeStart = ProcessStats.now()
+    mergeUnmerged()
+    report.computeSeconds += ProcessStats.now() - mergeStart
     var nodes = NodeSet(tree: tree)
     do {
       try reduce(range, into: &nodes, report: &report)
@@ -67,9 +85,7 @@ public final class Worker {
     }
     let start = ProcessStats.now()
     do {
-      if let merged = try exchange(nodes, tag: 1000 + number % 1000, report: &report) {
-        kept.merge(consume merged, reducer: reducer)
-      }
+      try exchange(nodes, tag: 1000 + number % 1000, report: &report)
     } catch {
       report.error =
         report.error ?? "rank \(transport.rank) on \(transport.host): exchange failed: \(error)"
@@ -105,8 +121,7 @@ public final class Worker {
           reducer.accumulate(block, into: &piece)
           let pointsPerIndex = block.points / pieceCount[d]
           if partial == nil {
-            partial = Partial(
-              points: pointsPerIndex * count[d], fields: piece.fields, groups: piece.groups)
+            partial = Partial(zeroLike: piece, points: pointsPerIndex * count[d])
           }
           partial!.place(piece, atPoint: first * pointsPerIndex)
         } else {
@@ -161,28 +176,31 @@ public final class Worker {
       missing: decoding.kernelMissing)
   }
 
-  /// The exchange along the placement's tree (`ExchangeTree`): receive and merge the nodes of this worker's
-  /// children (neighbouring ranges, so the nodes combine as they go), then send everything
-  /// to its parent. Returns the superstep's merged nodes on worker 0, nil elsewhere.
-  private func exchange(_ nodes: NodeSet, tag: Int, report: inout WorkerReport) throws
-    -> NodeSet?
-  {
-    var mine = nodes
+  /// The exchange along the placement's tree (`ExchangeTree`): receive and merge the nodes
+  /// of this worker's children (neighbouring ranges, so the nodes combine as they go), then
+  /// send everything to its parent. The keeper, the root, only receives: it merges in the
+  /// next superstep (`unmerged`).
+  private func exchange(_ nodes: NodeSet, tag: Int, report: inout WorkerReport) throws {
     let (children, parent) = exchangeSteps
+    guard let parent else {
+      let received = try children.map { try transport.receive(from: workerRanks[$0], tag: tag) }
+      unmerged = (nodes, received)
+      return
+    }
+    var mine = nodes
     for child in children {
       let bytes = try transport.receive(from: workerRanks[child], tag: tag)
       mine.merge(NodeSet(decoding: bytes, tree: tree), reducer: reducer)
     }
-    guard let parent else { return mine }
     let bytes = mine.encoded()
     report.sent.count(bytes.count, withinHost: sharesHost[parent])
     try transport.send(bytes, to: workerRanks[parent], tag: tag)
-    return nil
   }
 
   /// On the keeper: finalizes every tile and writes it. Throws if a tile is incomplete,
   /// which would be a scheduling bug.
   public func finish(into sink: inout any ResultSink) throws {
+    mergeUnmerged()
     for tile in 0..<plan.tileCount {
       guard let root = kept.removeRoot(ofTile: tile) else {
         preconditionFailure("tile \(tile) incomplete at finish: units were lost")

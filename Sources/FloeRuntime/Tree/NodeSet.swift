@@ -25,7 +25,7 @@ public struct NodeSet: Sendable {
       if reducer.mergesByAdding {
         // Sums commute bit for bit (a + b == b + a): add the smaller partial into the
         // larger, in place, whichever side it is on (a grouped partial's months differ).
-        if other.storage.count > value.storage.count { swap(&value, &other) }
+        if other.byteCount > value.byteCount { swap(&value, &other) }
         reducer.merge(other, into: &value)
       } else if index % 2 == 0 {
         reducer.merge(other, into: &value)
@@ -62,8 +62,8 @@ public struct NodeSet: Sendable {
   // MARK: Bytes on the wire
 
   /// The nodes as bytes: count, then per node tile, level, index, points, fields, the
-  /// number of groups held (-1: not grouped) and the groups, and the partial's doubles, in
-  /// node order.
+  /// number of groups held (-1: not grouped) and the groups, and the partial's doubles (a
+  /// grouped partial's slots one after the other), in node order.
   public func encoded() -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(8 + nodes.count * 48 + byteCount)
@@ -77,7 +77,7 @@ public struct NodeSet: Sendable {
       put(partial.fields)
       put(partial.groups?.count ?? -1)
       for g in partial.groups ?? [] { put(g) }
-      partial.storage.withUnsafeBytes { out.append(contentsOf: $0) }
+      for array in partial.arrays { array.withUnsafeBytes { out.append(contentsOf: $0) } }
     }
     return out
   }
@@ -99,13 +99,24 @@ public struct NodeSet: Sendable {
       let fields = take()
       let groupCount = take()
       let groups = groupCount < 0 ? nil : (0..<groupCount).map { _ in take() }
-      let count = points * fields
-      let storage = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-        UnsafeMutableRawBufferPointer(buffer).copyBytes(from: bytes[offset..<(offset + count * 8)])
-        initialized = count
+      func doubles(_ count: Int) -> [Double] {
+        defer { offset += count * 8 }
+        return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+          UnsafeMutableRawBufferPointer(buffer).copyBytes(
+            from: bytes[offset..<(offset + count * 8)])
+          initialized = count
+        }
       }
-      offset += count * 8
-      nodes[node] = Partial(points: points, fields: fields, storage: storage, groups: groups)
+      if let groups {
+        // Equal slots, one per group, one after the other.
+        let slotFields = groups.isEmpty ? 0 : fields / groups.count
+        let slots = groups.map { _ in
+          Partial(points: points, fields: slotFields, storage: doubles(points * slotFields))
+        }
+        nodes[node] = Partial(points: points, groups: groups, slots: slots)
+      } else {
+        nodes[node] = Partial(points: points, fields: fields, storage: doubles(points * fields))
+      }
     }
   }
 }
