@@ -41,8 +41,8 @@ public protocol Reducer: Sendable {
   /// The default is false.
   var pointsAreIndependent: Bool { get }
   /// Whether `merge` is the element-wise sum of the two partials (`Partial.add`), so that
-  /// a grouped reduction adds a group's slot in place, whichever side holds more groups. The
-  /// default is false.
+  /// the tree may add the smaller partial into the larger, whichever side it is on (a
+  /// grouped partial's groups differ from node to node). The default is false.
   var mergesByAdding: Bool { get }
   /// A fresh partial for `points` output points. The default is all zeros.
   func makePartial(points: Int) -> Partial

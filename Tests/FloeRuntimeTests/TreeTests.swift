@@ -66,6 +66,26 @@ final class TreeTests: XCTestCase {
     }
   }
 
+  /// The memory model's frontier (docs/runtime.md): units merged in order, up to any point
+  /// n, leave one node per set binary digit of n, so at most one per level below the root.
+  func testAPrefixOfTheUnitsLeavesOneNodePerLevel() {
+    for leaves in [1, 5, 13, 100, 250] {
+      let tree = CanonicalTree(leaves: leaves)
+      var set = NodeSet(tree: tree)
+      for u in 0..<leaves {
+        set.insert(TreeNode(tile: 0, level: 0, index: u), leaf(u), reducer: Lopsided())
+        let n = u + 1
+        if n == leaves {
+          XCTAssertEqual(set.nodes.keys.map(\.level), [tree.height], "leaves \(leaves): the root")
+        } else {
+          let levels = set.nodes.keys.map(\.level).sorted()
+          XCTAssertEqual(
+            levels, (0..<tree.height).filter { n & (1 << $0) != 0 }, "leaves \(leaves), n \(n)")
+        }
+      }
+    }
+  }
+
   func testNormalizationClimbsOverEmptyRightSiblings() {
     let tree = CanonicalTree(leaves: 5)  // height 3: leaves 0..7, only 0..4 exist
     XCTAssertEqual(tree.height, 3)

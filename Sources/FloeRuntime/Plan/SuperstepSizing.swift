@@ -115,8 +115,11 @@ public struct SuperstepSizing: Sendable, Equatable {
     let largest = fields.at(level: tree.height) * pointBytes
     // Own nodes, the subtree's nodes received in the exchange, one merge temporary.
     let exchange = nodes(share) + nodes(share * workers) + largest
-    // The keeper's finished tiles and the frontier of the tile in progress.
-    let kept = Swift.min(plan.tileCount, plan.unitCount) * largest + nodes(plan.unitsPerTile)
+    // The keeper's finished tiles and the frontier of the tile in progress: supersteps go
+    // out in unit order, so the keeper holds the tile's units up to some point, at most one
+    // node per level below the root.
+    let frontier = (0..<tree.height).reduce(0) { $0 + fields.at(level: $1) } * pointBytes
+    let kept = Swift.min(plan.tileCount, plan.unitCount) * largest + frontier
     return reads + exchange + kept
   }
 }
