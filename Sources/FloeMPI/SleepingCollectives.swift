@@ -78,6 +78,18 @@ extension Communicator {
   public func receive<T: MPIScalar>(
     _ type: T.Type = T.self, from source: Int, tag: Int, _ waiting: Waiting
   ) throws(MPIError) -> [T] {
+    var result: [T] = []
+    let count = try receive(from: source, tag: tag, into: &result, waiting)
+    return Array(result[..<count])
+  }
+
+  /// The same into the first elements of `buffer`, which grows if the message is longer and
+  /// never shrinks: a buffer kept from message to message costs no fresh pages (the kernel's
+  /// faults and clearing of a new 40 MB array cost more than copying the message into it).
+  /// Returns the number of elements received.
+  public func receive<T: MPIScalar>(
+    from source: Int, tag: Int, into buffer: inout [T], _ waiting: Waiting
+  ) throws(MPIError) -> Int {
     var status = MPI_Status()
     var flag: Int32 = 0
     var pause = 1
@@ -91,13 +103,15 @@ extension Communicator {
     }
     var count: Int32 = 0
     try check(MPI_Get_count(&status, T.mpiType.handle, &count), "MPI_Get_count")
-    var result = [T](unsafeUninitializedCapacity: Int(count)) { $1 = Int(count) }
-    let code = result.withUnsafeMutableBytes {
+    if buffer.count < Int(count) {
+      buffer = [T](unsafeUninitializedCapacity: Int(count)) { $1 = Int(count) }
+    }
+    let code = buffer.withUnsafeMutableBytes {
       MPI_Recv(
         $0.baseAddress, count, T.mpiType.handle, Int32(source), Int32(tag), handle,
         floe_mpi_status_ignore())
     }
     try check(code, "MPI_Recv")
-    return result
+    return Int(count)
   }
 }

@@ -186,8 +186,9 @@ final class CheckpointTests: ScratchTestCase {
     let input = try makeInput()
     let anomaly = { (output: String, more: [String]) in
       [
+        // One unit per worker per superstep in both passes: 50 supersteps each.
         "anomaly", input, "--var", "tas", "--by", "time.month", "-o", output,
-        "--memory-per-rank", "24MiB",
+        "--memory-per-rank", "16MiB",
       ] + more
     }
     let clean = directory.appendingPathComponent("clean.nc").path

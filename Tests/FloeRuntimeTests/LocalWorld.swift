@@ -89,7 +89,11 @@ struct LocalTransport: Transport {
   func send(_ bytes: [UInt8], to: Int, tag: Int) throws {
     world.put(bytes, from: rank, to: to, tag: tag)
   }
-  func receive(from: Int, tag: Int) throws -> [UInt8] { world.take(from: from, to: rank, tag: tag) }
+  func receive(from: Int, tag: Int, into buffer: inout [UInt8]) throws -> Int {
+    let bytes = world.take(from: from, to: rank, tag: tag)
+    if buffer.count < bytes.count { buffer = bytes } else { buffer[..<bytes.count] = bytes[...] }
+    return bytes.count
+  }
 
   private func encode(_ order: Order) -> [UInt8] {
     switch order {

@@ -24,7 +24,12 @@ public final class Worker {
   /// merged into `kept`. The merge waits for the next superstep (and counts in its compute
   /// time), so the keeper reports, and the other workers get their next orders, as soon as
   /// everything has arrived; the scheduler, seeing the keeper slower, gives it fewer units.
-  private var unmerged: (nodes: NodeSet, received: [[UInt8]])?
+  private var unmerged: (nodes: NodeSet, received: [Int])?
+  /// The exchange's messages, kept from superstep to superstep (fresh 40 MB arrays cost
+  /// more in page faults than the copy into them): one receive buffer per child in the
+  /// exchange tree, with how many bytes of each the last superstep used, and one to send.
+  private var receiveBuffers: [[UInt8]]
+  private var sendBuffer: [UInt8] = []
   /// Whether this worker has read anything yet (for its start-up time).
   private var hasRead = false
   /// How units are cut to stay in cache, if they are.
@@ -47,6 +52,7 @@ public final class Worker {
     elementSize = source.readsFloat32 ? 4 : 8
     buffer = .allocate(byteCount: sizing.unitBytes, alignment: 64)
     kept = NodeSet(tree: tree)
+    receiveBuffers = exchangeSteps.receiveFrom.map { _ in [] }
     pieces = UnitPieces.choose(
       plan: plan, reducer: reducer, source: source, elementSize: elementSize)
   }
@@ -63,7 +69,9 @@ public final class Worker {
   private func mergeUnmerged() {
     guard let (nodes, received) = unmerged.take() else { return }
     kept.merge(nodes, reducer: reducer)
-    for bytes in received { kept.merge(NodeSet(decoding: bytes, tree: tree), reducer: reducer) }
+    for (i, count) in received.enumerated() {
+      kept.merge(NodeSet(decoding: receiveBuffers[i][..<count], tree: tree), reducer: reducer)
+    }
   }
 
   /// On the keeper of a resumed job: the nodes a checkpoint stored.
@@ -182,19 +190,22 @@ public final class Worker {
   /// next superstep (`unmerged`).
   private func exchange(_ nodes: NodeSet, tag: Int, report: inout WorkerReport) throws {
     let (children, parent) = exchangeSteps
+    var received: [Int] = []
+    for (i, child) in children.enumerated() {
+      received.append(
+        try transport.receive(from: workerRanks[child], tag: tag, into: &receiveBuffers[i]))
+    }
     guard let parent else {
-      let received = try children.map { try transport.receive(from: workerRanks[$0], tag: tag) }
       unmerged = (nodes, received)
       return
     }
     var mine = nodes
-    for child in children {
-      let bytes = try transport.receive(from: workerRanks[child], tag: tag)
-      mine.merge(NodeSet(decoding: bytes, tree: tree), reducer: reducer)
+    for (i, count) in received.enumerated() {
+      mine.merge(NodeSet(decoding: receiveBuffers[i][..<count], tree: tree), reducer: reducer)
     }
-    let bytes = mine.encoded()
-    report.sent.count(bytes.count, withinHost: sharesHost[parent])
-    try transport.send(bytes, to: workerRanks[parent], tag: tag)
+    mine.encode(into: &sendBuffer)
+    report.sent.count(sendBuffer.count, withinHost: sharesHost[parent])
+    try transport.send(sendBuffer, to: workerRanks[parent], tag: tag)
   }
 
   /// On the keeper: finalizes every tile and writes it. Throws if a tile is incomplete,

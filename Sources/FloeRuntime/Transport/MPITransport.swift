@@ -46,7 +46,7 @@ public struct MPITransport: Transport {
     try communicator.send(bytes, to: rank, tag: tag, waiting)
   }
 
-  public func receive(from rank: Int, tag: Int) throws -> [UInt8] {
-    try communicator.receive(UInt8.self, from: rank, tag: tag, waiting)
+  public func receive(from rank: Int, tag: Int, into buffer: inout [UInt8]) throws -> Int {
+    try communicator.receive(from: rank, tag: tag, into: &buffer, waiting)
   }
 }

@@ -15,6 +15,8 @@ public protocol Transport {
   func gatherText(_ text: String) throws -> [String]
   /// Sends bytes to one rank.
   func send(_ bytes: [UInt8], to rank: Int, tag: Int) throws
-  /// Receives the next bytes from one rank with `tag`.
-  func receive(from rank: Int, tag: Int) throws -> [UInt8]
+  /// Receives the next bytes from one rank with `tag` into the first bytes of `buffer`,
+  /// which grows if it is too short (a buffer kept across messages then costs no fresh
+  /// pages); returns how many arrived.
+  func receive(from rank: Int, tag: Int, into buffer: inout [UInt8]) throws -> Int
 }

@@ -66,6 +66,14 @@ public struct NodeSet: Sendable {
   /// grouped partial's slots one after the other), in node order.
   public func encoded() -> [UInt8] {
     var out: [UInt8] = []
+    encode(into: &out)
+    return out
+  }
+
+  /// The same into `out`, replacing what it held but keeping its memory: a send buffer kept
+  /// from superstep to superstep costs no fresh pages.
+  public func encode(into out: inout [UInt8]) {
+    out.removeAll(keepingCapacity: true)
     out.reserveCapacity(8 + nodes.count * 48 + byteCount)
     func put(_ x: Int) { withUnsafeBytes(of: Int64(x).littleEndian) { out.append(contentsOf: $0) } }
     put(nodes.count)
@@ -79,13 +87,17 @@ public struct NodeSet: Sendable {
       for g in partial.groups ?? [] { put(g) }
       for array in partial.arrays { array.withUnsafeBytes { out.append(contentsOf: $0) } }
     }
-    return out
   }
 
   /// Reads what `encoded` wrote.
   public init(decoding bytes: [UInt8], tree: CanonicalTree) {
+    self.init(decoding: bytes[...], tree: tree)
+  }
+
+  /// Reads what `encoded` wrote, from the start of `bytes`.
+  public init(decoding bytes: ArraySlice<UInt8>, tree: CanonicalTree) {
     self.tree = tree
-    var offset = 0
+    var offset = bytes.startIndex
     func take() -> Int {
       var v: Int64 = 0
       withUnsafeMutableBytes(of: &v) { $0.copyBytes(from: bytes[offset..<(offset + 8)]) }
