@@ -16,6 +16,7 @@ import Logging
 @main
 enum Main {
   static func main() {
+    Allocator.keepFreedMemory()
     let printer = LaunchEnvironment.rank == 0
     FloeLogHandler.rank = LaunchEnvironment.rank
     LoggingSystem.bootstrap { _ in FloeLogHandler() }
