@@ -78,9 +78,10 @@ extension Communicator {
   public func receive<T: MPIScalar>(
     _ type: T.Type = T.self, from source: Int, tag: Int, _ waiting: Waiting
   ) throws(MPIError) -> [T] {
+    // An empty buffer grows to exactly the message: returned as it is, no second copy.
     var result: [T] = []
-    let count = try receive(from: source, tag: tag, into: &result, waiting)
-    return Array(result[..<count])
+    _ = try receive(from: source, tag: tag, into: &result, waiting)
+    return result
   }
 
   /// The same into the first elements of `buffer`, which grows if the message is longer and

@@ -20,8 +20,8 @@ public final class Worker {
   private let elementSize: Int
   /// On the keeper (worker 0): every node merged so far.
   private(set) var kept: NodeSet
-  /// On the keeper: the last superstep's nodes, its own and those received as bytes, not yet
-  /// merged into `kept`. The merge waits for the next superstep (and counts in its compute
+  /// On the keeper: the last superstep's nodes, its own and the byte counts of those still in
+  /// `receiveBuffers`, not yet merged into `kept`. The merge waits for the next superstep (and counts in its compute
   /// time), so the keeper reports, and the other workers get their next orders, as soon as
   /// everything has arrived; the scheduler, seeing the keeper slower, gives it fewer units.
   private var unmerged: (nodes: NodeSet, received: [Int])?
@@ -69,8 +69,13 @@ public final class Worker {
   private func mergeUnmerged() {
     guard let (nodes, received) = unmerged.take() else { return }
     kept.merge(nodes, reducer: reducer)
+    merge(received: received, into: &kept)
+  }
+
+  /// Merges into `set` the nodes of each receive buffer's first `received[i]` bytes.
+  private func merge(received: [Int], into set: inout NodeSet) {
     for (i, count) in received.enumerated() {
-      kept.merge(NodeSet(decoding: receiveBuffers[i][..<count], tree: tree), reducer: reducer)
+      set.merge(NodeSet(decoding: receiveBuffers[i][..<count], tree: tree), reducer: reducer)
     }
   }
 
@@ -200,9 +205,7 @@ public final class Worker {
       return
     }
     var mine = nodes
-    for (i, count) in received.enumerated() {
-      mine.merge(NodeSet(decoding: receiveBuffers[i][..<count], tree: tree), reducer: reducer)
-    }
+    merge(received: received, into: &mine)
     mine.encode(into: &sendBuffer)
     report.sent.count(sendBuffer.count, withinHost: sharesHost[parent])
     try transport.send(sendBuffer, to: workerRanks[parent], tag: tag)
