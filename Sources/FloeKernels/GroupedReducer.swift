@@ -98,6 +98,11 @@ public struct GroupedReducer: Reducer {
     }
   }
 
+  /// Each group's slot as the base compacts it.
+  public func compact(_ partial: inout Partial) {
+    for i in partial.slots.indices { base.compact(&partial.slots[i]) }
+  }
+
   public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
     let n = partial.points
     let held = partial.groups ?? []

@@ -6,12 +6,20 @@
 /// touched, in `groups`, each in its own slot: the base reducer's partial for that group. A
 /// unit of 24 days carries one or two months, not twelve; a merge moves a slot from one
 /// partial to the other without copying its values, and adds only the groups both hold.
+///
+/// A reducer may hold field 0 once for all points when every point has the same value there
+/// (`sameField0`): the count, for input with no missing values. That halves a mean's
+/// partials, so its merges and messages (see `Reducer.compact`).
 public struct Partial: Sendable, Equatable {
   public let points: Int
-  /// Doubles per point held: in `storage`, or in all of `slots` together.
+  /// Doubles per point: in `storage`, or in all of `slots` together (field 0 counted even
+  /// when it is held once, in `sameField0`).
   public internal(set) var fields: Int
-  /// The values of an ungrouped partial; empty for a grouped one.
+  /// The values of an ungrouped partial, field-major; empty for a grouped one. Without field
+  /// 0 when `sameField0` holds it.
   public var storage: [Double]
+  /// Field 0's value at every point, when it is held once instead of per point.
+  public internal(set) var sameField0: Double?
   /// For a grouped reduction: the groups held, ascending. nil for every other reduction.
   public internal(set) var groups: [Int]?
   /// For a grouped reduction: the base reducer's partial of each group in `groups`.
@@ -24,10 +32,17 @@ public struct Partial: Sendable, Equatable {
   }
 
   public init(points: Int, fields: Int, storage: [Double]) {
-    precondition(storage.count == points * fields)
+    self.init(points: points, fields: fields, storage: storage, sameField0: nil)
+  }
+
+  /// An ungrouped partial whose field 0 is `sameField0` at every point, if given: then
+  /// `storage` holds the other fields only.
+  public init(points: Int, fields: Int, storage: [Double], sameField0: Double?) {
+    precondition(storage.count == points * (sameField0 == nil ? fields : fields - 1))
     self.points = points
     self.fields = fields
     self.storage = storage
+    self.sameField0 = sameField0
     groups = nil
     slots = []
   }
@@ -64,13 +79,38 @@ public struct Partial: Sendable, Equatable {
     fields += slot.fields
   }
 
-  /// Every array of doubles held, in order: the storage, or each group's slot's.
-  public var arrays: [[Double]] { groups == nil ? [storage] : slots.map(\.storage) }
+  /// The ungrouped partials held: this one, or each group's slot.
+  public var parts: [Partial] { groups == nil ? [self] : slots }
+
+  /// Holds field 0 once if every point has the same value there (and `points` > 0).
+  public mutating func holdField0OnceIfSame() {
+    precondition(groups == nil && fields > 0)
+    guard sameField0 == nil, points > 0 else { return }
+    let first = storage[0]
+    guard !first.isNaN else { return }
+    let same = storage.withUnsafeBufferPointer { s in
+      // Compared as bits, so a NaN or -0 is never taken for another value.
+      var differ: UInt64 = 0
+      for p in 0..<points { differ |= s[p].bitPattern ^ first.bitPattern }
+      return differ == 0
+    }
+    guard same else { return }
+    storage.removeFirst(points)
+    sameField0 = first
+  }
+
+  /// Holds field 0 per point again.
+  public mutating func holdField0PerPoint() {
+    guard let value = sameField0 else { return }
+    storage.insert(contentsOf: repeatElement(value, count: points), at: 0)
+    sameField0 = nil
+  }
 
   /// Copies `piece`'s every field to this partial's points from `first` on: a piece of a
   /// unit's points put in its place.
   public mutating func place(_ piece: Partial, atPoint first: Int) {
     precondition(piece.fields == fields && piece.groups == groups, "a piece holds other fields")
+    precondition(sameField0 == nil && piece.sameField0 == nil, "field 0 held once")
     precondition(first >= 0 && first + piece.points <= points)
     if groups != nil {
       for i in slots.indices { slots[i].place(piece.slots[i], atPoint: first) }
@@ -87,12 +127,25 @@ public struct Partial: Sendable, Equatable {
   }
 
   /// Bytes of state.
-  public var byteCount: Int { points * fields * 8 }
+  public var byteCount: Int {
+    groups == nil
+      ? (storage.count + (sameField0 == nil ? 0 : 1)) * 8 : slots.reduce(0) { $0 + $1.byteCount }
+  }
 
-  /// Adds `other` element by element: the merge of every reducer whose state is sums.
-  @inlinable
+  /// Adds `other` element by element: the merge of every reducer whose state is sums. Field
+  /// 0 held once on both sides stays so (the same sums as per point, bit for bit).
   public mutating func add(_ other: Partial) {
-    precondition(other.storage.count == storage.count && other.groups == groups)
+    precondition(other.fields == fields && other.groups == nil && groups == nil)
+    if let mine = sameField0, let theirs = other.sameField0 {
+      sameField0 = mine + theirs
+    } else if other.sameField0 != nil {
+      var expanded = other
+      expanded.holdField0PerPoint()
+      add(expanded)
+      return
+    } else {
+      holdField0PerPoint()
+    }
     other.storage.withUnsafeBufferPointer { r in
       storage.withUnsafeMutableBufferPointer { l in
         for i in 0..<l.count { l[i] += r[i] }
@@ -103,7 +156,7 @@ public struct Partial: Sendable, Equatable {
   /// Adds `values` element by element to the storage from `offset` on.
   @inlinable
   public mutating func add(_ values: ArraySlice<Double>, at offset: Int) {
-    precondition(offset >= 0 && offset + values.count <= storage.count)
+    precondition(sameField0 == nil && offset >= 0 && offset + values.count <= storage.count)
     values.withUnsafeBufferPointer { r in
       storage.withUnsafeMutableBufferPointer { l in
         for i in 0..<r.count { l[offset + i] += r[i] }
@@ -111,20 +164,22 @@ public struct Partial: Sendable, Equatable {
     }
   }
 
-  /// Calls `body` with field `f` of every point.
+  /// Calls `body` with field `f` of every point (field 0 held per point again first).
   @inlinable
   public mutating func withField<R>(_ f: Int, _ body: (UnsafeMutableBufferPointer<Double>) -> R)
     -> R
   {
+    holdField0PerPoint()
     let n = points
     return storage.withUnsafeMutableBufferPointer {
       body(UnsafeMutableBufferPointer(rebasing: $0[(f * n)..<((f + 1) * n)]))
     }
   }
 
-  /// Calls `body` with every field, in order.
+  /// Calls `body` with every field, in order (field 0 held per point again first).
   @inlinable
   public mutating func withFields<R>(_ body: ([UnsafeMutableBufferPointer<Double>]) -> R) -> R {
+    holdField0PerPoint()
     let n = points
     let k = fields
     return storage.withUnsafeMutableBufferPointer { all in

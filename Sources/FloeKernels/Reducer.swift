@@ -53,6 +53,11 @@ public protocol Reducer: Sendable {
   /// Writes each point's result into `output` (group-major for a grouped reduction); NaN
   /// marks a point with no valid input, which the output file stores as its fill value.
   func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>)
+  /// Called on each unit's finished partial before it is merged: may shrink it for the
+  /// merges and the exchange (the sums hold a count that is the same at every point once,
+  /// `Partial.holdField0OnceIfSame`), as long as `merge` and `finalize` give the same values
+  /// bit for bit. The default leaves the partial as it is.
+  func compact(_ partial: inout Partial)
 }
 
 extension Reducer {
@@ -63,4 +68,5 @@ extension Reducer {
   public var accumulatesInPieces: Bool { false }
   public var pointsAreIndependent: Bool { false }
   public var mergesByAdding: Bool { false }
+  public func compact(_ partial: inout Partial) {}
 }

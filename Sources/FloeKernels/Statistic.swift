@@ -257,15 +257,21 @@ public struct SumReducer: Reducer {
 
   public func merge(_ right: Partial, into left: inout Partial) { left.add(right) }
 
+  /// Input with no missing values gives every point the same count: held once.
+  public func compact(_ partial: inout Partial) { partial.holdField0OnceIfSame() }
+
   public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
     let n = partial.points
+    // The sums start at `n` when the count is held per point, at 0 when it is held once.
+    let sameCount = partial.sameField0
+    let sums = sameCount == nil ? n : 0
     partial.storage.withUnsafeBufferPointer { s in
       for p in 0..<n {
-        let count = s[p]
+        let count = sameCount ?? s[p]
         switch finish {
         case .count: output[p] = count
-        case .sum: output[p] = count > 0 ? s[n + p] : .nan
-        case .mean: output[p] = count > 0 ? s[n + p] / count : .nan
+        case .sum: output[p] = count > 0 ? s[sums + p] : .nan
+        case .mean: output[p] = count > 0 ? s[sums + p] / count : .nan
         }
       }
     }

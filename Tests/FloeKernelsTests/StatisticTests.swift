@@ -190,4 +190,58 @@ final class StatisticTests: XCTestCase {
     }
     XCTAssertEqual(runs, [[0, 12, 0, 0], [12, 12, 1, 0]])
   }
+
+  /// A count the same at every point (no missing values) is held once, and every merge,
+  /// mixed or not, gives the bits of the partials that hold it per point.
+  func testACountTheSameAtEveryPointIsHeldOnce() {
+    // 3 points, time steps 0..<6; step 4 has point 1 missing.
+    let data: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 1e20, 15, 16, 17, 18]
+    for op in [Statistic.mean, .sum, .count] {
+      let reducer = op.reducer
+      func unit(_ steps: Range<Int>, compact: Bool) -> Partial {
+        var partial = reducer.makePartial(points: 3)
+        Array(data[(steps.lowerBound * 3)..<(steps.upperBound * 3)]).withUnsafeBufferPointer {
+          reducer.accumulate(
+            Block(
+              values: .float32($0), shape: [steps.count, 3], start: [steps.lowerBound, 0],
+              reduced: [true, false], missing: MissingValues([Double(Float(1e20))])),
+            into: &partial)
+        }
+        if compact { reducer.compact(&partial) }
+        return partial
+      }
+      let fields = op == .count ? 1 : 2
+      let first = unit(0..<2, compact: true)
+      XCTAssertEqual(first.sameField0, 2, "\(op)")
+      XCTAssertEqual(first.storage.count, 3 * (fields - 1), "\(op): the sums only")
+      XCTAssertEqual(first.byteCount, (3 * (fields - 1) + 1) * 8)
+      XCTAssertNil(unit(4..<6, compact: true).sameField0, "\(op): point 1 has one step less")
+      // Units 0..<2, 2..<4, 4..<6 merged in order, any of them held once or per point.
+      var perPoint = unit(0..<2, compact: false)
+      reducer.merge(unit(2..<4, compact: false), into: &perPoint)
+      reducer.merge(unit(4..<6, compact: false), into: &perPoint)
+      for mask in 0..<8 {
+        var total = unit(0..<2, compact: mask & 1 != 0)
+        reducer.merge(unit(2..<4, compact: mask & 2 != 0), into: &total)
+        if mask & 3 == 3 { XCTAssertEqual(total.sameField0, 4, "\(op): 2 + 2 steps, held once") }
+        reducer.merge(unit(4..<6, compact: mask & 4 != 0), into: &total)
+        XCTAssertNil(total.sameField0)
+        XCTAssertEqual(total, perPoint, "\(op) mask \(mask)")
+      }
+      // Finalized while held once: by hand, steps 0..<4 of each point.
+      var held = unit(0..<2, compact: true)
+      reducer.merge(unit(2..<4, compact: true), into: &held)
+      var out = [Double](repeating: 0, count: 3)
+      out.withUnsafeMutableBufferPointer { reducer.finalize(held, into: $0) }
+      let sums: [Double] = [1 + 4 + 7 + 10, 2 + 5 + 8 + 11, 3 + 6 + 9 + 12]
+      switch op {
+      case .mean: XCTAssertEqual(out, sums.map { $0 / 4 })
+      case .sum: XCTAssertEqual(out, sums)
+      default: XCTAssertEqual(out, [4, 4, 4])
+      }
+      // And the accumulate of a held-once partial holds it per point again, first.
+      held.withFields { XCTAssertEqual(Array($0[0]), [4, 4, 4]) }
+      XCTAssertNil(held.sameField0)
+    }
+  }
 }

@@ -93,4 +93,21 @@ final class TreeTests: XCTestCase {
     XCTAssertTrue(tree.normalize(level: 0, index: 3) == (0, 3))
     XCTAssertTrue(tree.normalize(level: 1, index: 1) == (1, 1))
   }
+
+  /// Nodes come back from their bytes as they were: per point or with field 0 held once,
+  /// grouped slots of either kind side by side.
+  func testNodesRoundTripThroughTheirBytes() {
+    let tree = CanonicalTree(leaves: 4)
+    let perPoint = Partial(points: 2, fields: 2, storage: [1, 2, 3.5, -0.0])
+    let heldOnce = Partial(points: 2, fields: 2, storage: [7.25, 8], sameField0: 3)
+    var set = NodeSet(tree: tree)
+    set.insert(TreeNode(tile: 0, level: 0, index: 0), perPoint, reducer: Lopsided())
+    set.insert(TreeNode(tile: 0, level: 0, index: 2), heldOnce, reducer: Lopsided())
+    set.insert(
+      TreeNode(tile: 1, level: 0, index: 0),
+      Partial(points: 2, groups: [2, 5], slots: [heldOnce, perPoint]), reducer: Lopsided())
+    let decoded = NodeSet(decoding: set.encoded(), tree: tree)
+    XCTAssertEqual(decoded.nodes, set.nodes)
+    XCTAssertEqual(decoded.nodes[TreeNode(tile: 0, level: 0, index: 2)]?.sameField0, 3)
+  }
 }

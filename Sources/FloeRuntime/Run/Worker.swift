@@ -146,6 +146,7 @@ public final class Worker {
       }
       let computeStart = ProcessStats.now()
       let (tile, local) = plan.locate(unit: u)
+      reducer.compact(&partial!)
       nodes.insert(TreeNode(tile: tile, level: 0, index: local), partial.take()!, reducer: reducer)
       report.units += 1
       report.computeSeconds += ProcessStats.now() - computeStart

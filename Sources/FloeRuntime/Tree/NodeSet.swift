@@ -62,8 +62,9 @@ public struct NodeSet: Sendable {
   // MARK: Bytes on the wire
 
   /// The nodes as bytes: count, then per node tile, level, index, points, fields, the
-  /// number of groups held (-1: not grouped) and the groups, and the partial's doubles (a
-  /// grouped partial's slots one after the other), in node order.
+  /// number of groups held (-1: not grouped) and the groups, then the partial (a grouped
+  /// partial's slots one after the other): field 0's value if held once (NaN if per point)
+  /// and its stored doubles, in node order.
   public func encoded() -> [UInt8] {
     var out: [UInt8] = []
     encode(into: &out)
@@ -85,7 +86,10 @@ public struct NodeSet: Sendable {
       put(partial.fields)
       put(partial.groups?.count ?? -1)
       for g in partial.groups ?? [] { put(g) }
-      for array in partial.arrays { array.withUnsafeBytes { out.append(contentsOf: $0) } }
+      for part in partial.parts {
+        put(Int(bitPattern: UInt((part.sameField0 ?? .nan).bitPattern)))
+        part.storage.withUnsafeBytes { out.append(contentsOf: $0) }
+      }
     }
   }
 
@@ -119,15 +123,21 @@ public struct NodeSet: Sendable {
           initialized = count
         }
       }
+      func part(fields: Int) -> Partial {
+        let field0 = Double(bitPattern: UInt64(UInt(bitPattern: take())))
+        let sameField0: Double? = field0.isNaN ? nil : field0
+        let stored = sameField0 == nil ? fields : fields - 1
+        return Partial(
+          points: points, fields: fields, storage: doubles(points * stored), sameField0: sameField0
+        )
+      }
       if let groups {
-        // Equal slots, one per group, one after the other.
+        // Slots of equal fields, one per group, one after the other.
         let slotFields = groups.isEmpty ? 0 : fields / groups.count
-        let slots = groups.map { _ in
-          Partial(points: points, fields: slotFields, storage: doubles(points * slotFields))
-        }
+        let slots = groups.map { _ in part(fields: slotFields) }
         nodes[node] = Partial(points: points, groups: groups, slots: slots)
       } else {
-        nodes[node] = Partial(points: points, fields: fields, storage: doubles(points * fields))
+        nodes[node] = part(fields: fields)
       }
     }
   }
