@@ -106,6 +106,14 @@ public struct Partial: Sendable, Equatable {
     sameField0 = nil
   }
 
+  /// Before a merge: whether both hold field 0 once; if not, neither does any more.
+  static func countsHeldAlike(_ left: inout Partial, _ right: inout Partial) -> Bool {
+    if left.sameField0 != nil && right.sameField0 != nil { return true }
+    left.holdField0PerPoint()
+    right.holdField0PerPoint()
+    return false
+  }
+
   /// Copies `piece`'s every field to this partial's points from `first` on: a piece of a
   /// unit's points put in its place.
   public mutating func place(_ piece: Partial, atPoint first: Int) {
@@ -136,16 +144,8 @@ public struct Partial: Sendable, Equatable {
   /// 0 held once on both sides stays so (the same sums as per point, bit for bit).
   public mutating func add(_ other: Partial) {
     precondition(other.fields == fields && other.groups == nil && groups == nil)
-    if let mine = sameField0, let theirs = other.sameField0 {
-      sameField0 = mine + theirs
-    } else if other.sameField0 != nil {
-      var expanded = other
-      expanded.holdField0PerPoint()
-      add(expanded)
-      return
-    } else {
-      holdField0PerPoint()
-    }
+    var other = other
+    if Self.countsHeldAlike(&self, &other) { sameField0! += other.sameField0! }
     other.storage.withUnsafeBufferPointer { r in
       storage.withUnsafeMutableBufferPointer { l in
         for i in 0..<l.count { l[i] += r[i] }

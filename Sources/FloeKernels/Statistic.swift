@@ -326,22 +326,33 @@ public struct ExtremeReducer: Reducer {
   }
 
   public func merge(_ right: Partial, into left: inout Partial) {
+    var right = right
+    let heldOnce = Partial.countsHeldAlike(&left, &right)
     let n = left.points
+    // The values start at `n` when the count is held per point, at 0 when it is held once.
+    let values = heldOnce ? 0 : n
     let largest = self.largest
+    if heldOnce { left.sameField0! += right.sameField0! }
     right.storage.withUnsafeBufferPointer { r in
       left.storage.withUnsafeMutableBufferPointer { l in
         for p in 0..<n {
-          l[p] += r[p]
-          l[n + p] = largest ? Swift.max(l[n + p], r[n + p]) : Swift.min(l[n + p], r[n + p])
+          if !heldOnce { l[p] += r[p] }
+          let (a, b) = (l[values + p], r[values + p])
+          l[values + p] = largest ? Swift.max(a, b) : Swift.min(a, b)
         }
       }
     }
   }
 
+  /// Input with no missing values gives every point the same count: held once.
+  public func compact(_ partial: inout Partial) { partial.holdField0OnceIfSame() }
+
   public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
     let n = partial.points
+    let sameCount = partial.sameField0
+    let values = sameCount == nil ? n : 0
     partial.storage.withUnsafeBufferPointer { s in
-      for p in 0..<n { output[p] = s[p] > 0 ? s[n + p] : .nan }
+      for p in 0..<n { output[p] = (sameCount ?? s[p]) > 0 ? s[values + p] : .nan }
     }
   }
 }
@@ -388,36 +399,54 @@ public struct MomentsReducer: Reducer {
   }
 
   public func merge(_ right: Partial, into left: inout Partial) {
+    var right = right
+    let heldOnce = Partial.countsHeldAlike(&left, &right)
     let points = left.points
+    // Mean and M2 start at `points` and 2 x `points` when the count is held per point, at
+    // 0 and `points` when it is held once.
+    let (mean, m2) = heldOnce ? (0, points) : (points, 2 * points)
+    let sameCounts = heldOnce ? (left.sameField0!, right.sameField0!) : (0, 0)
     right.storage.withUnsafeBufferPointer { r in
       left.storage.withUnsafeMutableBufferPointer { l in
-        for p in 0..<points {
-          let na = l[p]
-          let nb = r[p]
-          let n = na + nb
-          if nb == 0 { continue }
+        /// Point p's mean and M2 from counts na (left) and nb (right).
+        @inline(__always) func fold(_ p: Int, _ na: Double, _ nb: Double) {
+          if nb == 0 { return }
           if na == 0 {
-            l[p] = nb
-            l[points + p] = r[points + p]
-            l[2 * points + p] = r[2 * points + p]
-            continue
+            l[mean + p] = r[mean + p]
+            l[m2 + p] = r[m2 + p]
+            return
           }
-          let delta = r[points + p] - l[points + p]
-          l[p] = n
-          l[points + p] += delta * nb / n
-          l[2 * points + p] += r[2 * points + p] + delta * delta * na * nb / n
+          let n = na + nb
+          let delta = r[mean + p] - l[mean + p]
+          l[mean + p] += delta * nb / n
+          l[m2 + p] += r[m2 + p] + delta * delta * na * nb / n
+        }
+        if heldOnce {
+          for p in 0..<points { fold(p, sameCounts.0, sameCounts.1) }
+        } else {
+          for p in 0..<points {
+            let (na, nb) = (l[p], r[p])
+            fold(p, na, nb)
+            l[p] = na + nb
+          }
         }
       }
     }
+    if heldOnce { left.sameField0 = sameCounts.0 + sameCounts.1 }
   }
+
+  /// Input with no missing values gives every point the same count: held once.
+  public func compact(_ partial: inout Partial) { partial.holdField0OnceIfSame() }
 
   public func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
     let n = partial.points
     let takeRoot = standardDeviation
+    let sameCount = partial.sameField0
+    let m2 = sameCount == nil ? 2 * n : n
     partial.storage.withUnsafeBufferPointer { s in
       for p in 0..<n {
-        let count = s[p]
-        let variance = count > 0 ? s[2 * n + p] / count : .nan
+        let count = sameCount ?? s[p]
+        let variance = count > 0 ? s[m2 + p] / count : .nan
         output[p] = takeRoot ? variance.squareRoot() : variance
       }
     }

@@ -196,7 +196,7 @@ final class StatisticTests: XCTestCase {
   func testACountTheSameAtEveryPointIsHeldOnce() {
     // 3 points, time steps 0..<6; step 4 has point 1 missing.
     let data: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 1e20, 15, 16, 17, 18]
-    for op in [Statistic.mean, .sum, .count] {
+    for op in operations {
       let reducer = op.reducer
       func unit(_ steps: Range<Int>, compact: Bool) -> Partial {
         var partial = reducer.makePartial(points: 3)
@@ -210,7 +210,7 @@ final class StatisticTests: XCTestCase {
         if compact { reducer.compact(&partial) }
         return partial
       }
-      let fields = op == .count ? 1 : 2
+      let fields = op.reducer.fieldsPerPoint
       let first = unit(0..<2, compact: true)
       XCTAssertEqual(first.sameField0, 2, "\(op)")
       XCTAssertEqual(first.storage.count, 3 * (fields - 1), "\(op): the sums only")
@@ -234,10 +234,15 @@ final class StatisticTests: XCTestCase {
       var out = [Double](repeating: 0, count: 3)
       out.withUnsafeMutableBufferPointer { reducer.finalize(held, into: $0) }
       let sums: [Double] = [1 + 4 + 7 + 10, 2 + 5 + 8 + 11, 3 + 6 + 9 + 12]
+      // Each point's four values are evenly spaced by 3: variance (4.5² + 1.5²) x 2 / 4.
       switch op {
       case .mean: XCTAssertEqual(out, sums.map { $0 / 4 })
       case .sum: XCTAssertEqual(out, sums)
-      default: XCTAssertEqual(out, [4, 4, 4])
+      case .count: XCTAssertEqual(out, [4, 4, 4])
+      case .min: XCTAssertEqual(out, [1, 2, 3])
+      case .max: XCTAssertEqual(out, [10, 11, 12])
+      case .variance: assertClose(out, [11.25, 11.25, 11.25], "variance")
+      default: assertClose(out, [Double](repeating: 11.25.squareRoot(), count: 3), "std")
       }
       // And the accumulate of a held-once partial holds it per point again, first.
       held.withFields { XCTAssertEqual(Array($0[0]), [4, 4, 4]) }
