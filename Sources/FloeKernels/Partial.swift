@@ -58,15 +58,20 @@ public struct Partial: Sendable, Equatable {
     self.slots = slots
   }
 
-  /// All zero, with the same fields and groups as `shape`, for `points` points: the partial
-  /// a unit's pieces are placed in.
-  public init(zeroLike shape: Partial, points: Int) {
+  /// With the same fields and groups as `shape`, for `points` points, and values not set:
+  /// the partial a unit's pieces are placed in, which together cover every point (zeroing
+  /// it first was a pass of memset over every unit's partial for nothing).
+  public init(unsetLike shape: Partial, points: Int) {
+    func unset(_ fields: Int) -> Partial {
+      let count = points * fields
+      return Partial(
+        points: points, fields: fields,
+        storage: [Double](unsafeUninitializedCapacity: count) { $1 = count })
+    }
     if let groups = shape.groups {
-      self.init(
-        points: points, groups: groups,
-        slots: shape.slots.map { Partial(points: points, fields: $0.fields) })
+      self.init(points: points, groups: groups, slots: shape.slots.map { unset($0.fields) })
     } else {
-      self.init(points: points, fields: shape.fields)
+      self = unset(shape.fields)
     }
   }
 

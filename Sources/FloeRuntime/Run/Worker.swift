@@ -134,7 +134,8 @@ public final class Worker {
           reducer.accumulate(block, into: &piece)
           let pointsPerIndex = block.points / pieceCount[d]
           if partial == nil {
-            partial = Partial(zeroLike: piece, points: pointsPerIndex * count[d])
+            // Its values are set as the pieces are placed: they cover every point.
+            partial = Partial(unsetLike: piece, points: pointsPerIndex * count[d])
           }
           partial!.place(piece, atPoint: first * pointsPerIndex)
         } else {
