@@ -20,14 +20,14 @@ public final class Worker {
   private let elementSize: Int
   /// On the keeper (worker 0): every node merged so far.
   private(set) var kept: NodeSet
-  /// On the keeper: the last superstep's nodes, its own and the byte counts of those still in
-  /// `receiveBuffers`, not yet merged into `kept`. The merge waits for the next superstep (and counts in its compute
-  /// time), so the keeper reports, and the other workers get their next orders, as soon as
+  /// On the keeper: the last superstep's nodes, its own and those received, not yet merged
+  /// into `kept`. The merge waits for the next superstep (and counts in its compute time),
+  /// so the keeper reports, and the other workers get their next orders, as soon as
   /// everything has arrived; the scheduler, seeing the keeper slower, gives it fewer units.
-  private var unmerged: (nodes: NodeSet, received: [Int])?
-  /// The exchange's messages, kept from superstep to superstep (fresh 40 MB arrays cost
-  /// more in page faults than the copy into them): one receive buffer per child in the
-  /// exchange tree, with how many bytes of each the last superstep used, and one to send.
+  private var unmerged: [NodeSet] = []
+  /// The layouts of the exchange's node sets, kept from superstep to superstep: one receive
+  /// buffer per child in the exchange tree, and one to send. (Their values travel as
+  /// messages of their own, from and into the partials' arrays.)
   private var receiveBuffers: [[UInt8]]
   private var sendBuffer: [UInt8] = []
   /// Whether this worker has read anything yet (for its start-up time).
@@ -67,16 +67,10 @@ public final class Worker {
 
   /// On the keeper: merges the last superstep's nodes into `kept`.
   private func mergeUnmerged() {
-    guard let (nodes, received) = unmerged.take() else { return }
-    kept.merge(nodes, reducer: reducer)
-    merge(received: received, into: &kept)
-  }
-
-  /// Merges into `set` the nodes of each receive buffer's first `received[i]` bytes.
-  private func merge(received: [Int], into set: inout NodeSet) {
-    for (i, count) in received.enumerated() {
-      set.merge(NodeSet(decoding: receiveBuffers[i][..<count], tree: tree), reducer: reducer)
-    }
+    // Each set taken out of the array before its merge, so that its partials are not shared
+    // (merging into a shared array would copy it).
+    unmerged.reverse()
+    while let nodes = unmerged.popLast() { kept.merge(nodes, reducer: reducer) }
   }
 
   /// On the keeper of a resumed job: the nodes a checkpoint stored.
@@ -98,7 +92,7 @@ public final class Worker {
     }
     let start = ProcessStats.now()
     do {
-      try exchange(nodes, tag: 1000 + number % 1000, report: &report)
+      try exchange(&nodes, tag: 1000 + number % 1000, report: &report)
     } catch {
       report.error =
         report.error ?? "rank \(transport.rank) on \(transport.host): exchange failed: \(error)"
@@ -194,23 +188,34 @@ public final class Worker {
   /// The exchange along the placement's tree (`ExchangeTree`): receive and merge the nodes
   /// of this worker's children (neighbouring ranges, so the nodes combine as they go), then
   /// send everything to its parent. The keeper, the root, only receives: it merges in the
-  /// next superstep (`unmerged`).
-  private func exchange(_ nodes: NodeSet, tag: Int, report: inout WorkerReport) throws {
+  /// next superstep (`unmerged`). A node set travels as its layout, then each of its arrays
+  /// as a message of its own, so neither side copies the values into or out of bytes.
+  private func exchange(_ nodes: inout NodeSet, tag: Int, report: inout WorkerReport) throws {
     let (children, parent) = exchangeSteps
-    var received: [Int] = []
+    var received: [NodeSet] = []
     for (i, child) in children.enumerated() {
+      let rank = workerRanks[child]
+      let count = try transport.receive(from: rank, tag: tag, into: &receiveBuffers[i])
       received.append(
-        try transport.receive(from: workerRanks[child], tag: tag, into: &receiveBuffers[i]))
+        try NodeSet(layout: receiveBuffers[i][..<count], tree: tree) { n in
+          n == 0 ? [] : try transport.receive(n, from: rank, tag: tag)
+        })
     }
     guard let parent else {
-      unmerged = (nodes, received)
+      unmerged = [nodes] + received
+      nodes = NodeSet(tree: tree)
       return
     }
-    var mine = nodes
-    merge(received: received, into: &mine)
-    mine.encode(into: &sendBuffer)
-    report.sent.count(sendBuffer.count, withinHost: sharesHost[parent])
+    received.reverse()
+    while let set = received.popLast() { nodes.merge(set, reducer: reducer) }
+    nodes.encodeLayout(into: &sendBuffer)
+    let values = nodes.storedValues
+    report.sent.count(
+      sendBuffer.count + values.reduce(0) { $0 + $1.count * 8 }, withinHost: sharesHost[parent])
     try transport.send(sendBuffer, to: workerRanks[parent], tag: tag)
+    for array in values where !array.isEmpty {
+      try transport.send(array, to: workerRanks[parent], tag: tag)
+    }
   }
 
   /// On the keeper: finalizes every tile and writes it. Throws if a tile is incomplete,

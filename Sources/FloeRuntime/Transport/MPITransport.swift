@@ -49,4 +49,15 @@ public struct MPITransport: Transport {
   public func receive(from rank: Int, tag: Int, into buffer: inout [UInt8]) throws -> Int {
     try communicator.receive(from: rank, tag: tag, into: &buffer, waiting)
   }
+
+  public func send(_ values: [Double], to rank: Int, tag: Int) throws {
+    try communicator.send(values, to: rank, tag: tag, waiting)
+  }
+
+  public func receive(_ count: Int, from rank: Int, tag: Int) throws -> [Double] {
+    var values = [Double](unsafeUninitializedCapacity: count) { $1 = count }
+    let received = try communicator.receive(from: rank, tag: tag, into: &values, waiting)
+    precondition(received == count, "rank \(rank) sent \(received) doubles, \(count) expected")
+    return values
+  }
 }

@@ -19,4 +19,9 @@ public protocol Transport {
   /// which grows if it is too short (a buffer kept across messages then costs no fresh
   /// pages); returns how many arrived.
   func receive(from rank: Int, tag: Int, into buffer: inout [UInt8]) throws -> Int
+  /// Sends doubles to one rank straight from their array (no copy into bytes first).
+  func send(_ values: [Double], to rank: Int, tag: Int) throws
+  /// Receives the next message from one rank with `tag`, which holds `count` doubles, into
+  /// a fresh array.
+  func receive(_ count: Int, from rank: Int, tag: Int) throws -> [Double]
 }

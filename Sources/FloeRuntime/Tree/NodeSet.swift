@@ -59,26 +59,26 @@ public struct NodeSet: Sendable {
     nodes.removeValue(forKey: TreeNode(tile: tile, level: tree.root.level, index: tree.root.index))
   }
 
-  // MARK: Bytes on the wire
+  // MARK: As bytes (checkpoints) and as messages (the exchange)
 
-  /// The nodes as bytes: count, then per node tile, level, index, points, fields, the
-  /// number of groups held (-1: not grouped) and the groups, then the partial (a grouped
-  /// partial's slots one after the other): field 0's value if held once (NaN if per point)
-  /// and its stored doubles, in node order.
+  /// The nodes as bytes: their layout (`encodeLayout`), then every partial's stored doubles
+  /// (`storedValues`), one array after the other.
   public func encoded() -> [UInt8] {
     var out: [UInt8] = []
-    encode(into: &out)
+    encodeLayout(into: &out)
+    for values in storedValues { values.withUnsafeBytes { out.append(contentsOf: $0) } }
     return out
   }
 
-  /// The same into `out`, replacing what it held but keeping its memory: a send buffer kept
-  /// from superstep to superstep costs no fresh pages.
-  public func encode(into out: inout [UInt8]) {
+  /// The nodes without their values, into `out` (replacing what it held but keeping its
+  /// memory): count, then per node tile, level, index, points, fields, the number of groups
+  /// held (-1: not grouped) and the groups, and per partial (a grouped partial's slots one
+  /// after the other) field 0's value if held once, NaN if per point. In node order.
+  public func encodeLayout(into out: inout [UInt8]) {
     out.removeAll(keepingCapacity: true)
-    out.reserveCapacity(8 + nodes.count * 48 + byteCount)
     func put(_ x: Int) { withUnsafeBytes(of: Int64(x).littleEndian) { out.append(contentsOf: $0) } }
     put(nodes.count)
-    for (node, partial) in nodes.sorted(by: { $0.key < $1.key }) {
+    for (node, partial) in sortedNodes {
       put(node.tile)
       put(node.level)
       put(node.index)
@@ -88,9 +88,16 @@ public struct NodeSet: Sendable {
       for g in partial.groups ?? [] { put(g) }
       for part in partial.parts {
         put(Int(bitPattern: UInt((part.sameField0 ?? .nan).bitPattern)))
-        part.storage.withUnsafeBytes { out.append(contentsOf: $0) }
       }
     }
+  }
+
+  /// Every partial's stored doubles, in the layout's order: the exchange sends each array as
+  /// it is, a message of its own, instead of copying them all into one.
+  public var storedValues: [[Double]] { sortedNodes.flatMap { $0.value.parts.map(\.storage) } }
+
+  private var sortedNodes: [(key: TreeNode, value: Partial)] {
+    nodes.sorted(by: { $0.key < $1.key })
   }
 
   /// Reads what `encoded` wrote.
@@ -100,7 +107,55 @@ public struct NodeSet: Sendable {
 
   /// Reads what `encoded` wrote, from the start of `bytes`.
   public init(decoding bytes: ArraySlice<UInt8>, tree: CanonicalTree) {
+    let (layout, end) = Self.readLayout(bytes)
+    var offset = end
+    self.init(layout: layout, tree: tree) { count in
+      defer { offset += count * 8 }
+      return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+        UnsafeMutableRawBufferPointer(buffer).copyBytes(from: bytes[offset..<(offset + count * 8)])
+        initialized = count
+      }
+    }
+  }
+
+  /// Reads a layout (`encodeLayout`) from the start of `layout`, and takes each partial's
+  /// stored doubles, in the layout's order, from `values`, called with how many.
+  public init(
+    layout bytes: ArraySlice<UInt8>, tree: CanonicalTree, values: (Int) throws -> [Double]
+  ) rethrows {
+    try self.init(layout: Self.readLayout(bytes).nodes, tree: tree, values: values)
+  }
+
+  /// A node of a layout, without its values.
+  private struct NodeLayout {
+    var node: TreeNode
+    var points: Int
+    var fields: Int
+    var groups: [Int]?
+    /// Per partial (per slot of a grouped one): field 0's value if held once.
+    var sameField0: [Double?]
+  }
+
+  private init(layout: [NodeLayout], tree: CanonicalTree, values: (Int) throws -> [Double])
+    rethrows
+  {
     self.tree = tree
+    for entry in layout {
+      // Slots of equal fields, one per group.
+      let fields = entry.groups.map { $0.isEmpty ? 0 : entry.fields / $0.count } ?? entry.fields
+      let parts = try entry.sameField0.map { field0 in
+        let stored = field0 == nil ? fields : fields - 1
+        return Partial(
+          points: entry.points, fields: fields, storage: try values(entry.points * stored),
+          sameField0: field0)
+      }
+      nodes[entry.node] =
+        entry.groups.map { Partial(points: entry.points, groups: $0, slots: parts) } ?? parts[0]
+    }
+  }
+
+  /// The layout at the start of `bytes`, and where it ends.
+  private static func readLayout(_ bytes: ArraySlice<UInt8>) -> (nodes: [NodeLayout], end: Int) {
     var offset = bytes.startIndex
     func take() -> Int {
       var v: Int64 = 0
@@ -109,36 +164,21 @@ public struct NodeSet: Sendable {
       return Int(Int64(littleEndian: v))
     }
     let n = take()
+    var layout: [NodeLayout] = []
     for _ in 0..<n {
       let node = TreeNode(tile: take(), level: take(), index: take())
       let points = take()
       let fields = take()
       let groupCount = take()
       let groups = groupCount < 0 ? nil : (0..<groupCount).map { _ in take() }
-      func doubles(_ count: Int) -> [Double] {
-        defer { offset += count * 8 }
-        return [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-          UnsafeMutableRawBufferPointer(buffer).copyBytes(
-            from: bytes[offset..<(offset + count * 8)])
-          initialized = count
-        }
-      }
-      func part(fields: Int) -> Partial {
+      let sameField0 = (0..<(groups?.count ?? 1)).map { _ -> Double? in
         let field0 = Double(bitPattern: UInt64(UInt(bitPattern: take())))
-        let sameField0: Double? = field0.isNaN ? nil : field0
-        let stored = sameField0 == nil ? fields : fields - 1
-        return Partial(
-          points: points, fields: fields, storage: doubles(points * stored), sameField0: sameField0
-        )
+        return field0.isNaN ? nil : field0
       }
-      if let groups {
-        // Slots of equal fields, one per group, one after the other.
-        let slotFields = groups.isEmpty ? 0 : fields / groups.count
-        let slots = groups.map { _ in part(fields: slotFields) }
-        nodes[node] = Partial(points: points, groups: groups, slots: slots)
-      } else {
-        nodes[node] = part(fields: fields)
-      }
+      layout.append(
+        NodeLayout(
+          node: node, points: points, fields: fields, groups: groups, sameField0: sameField0))
     }
+    return (layout, offset)
   }
 }
