@@ -48,18 +48,22 @@ let package = Package(
     // The time sums with AVX2 where the processor has it (chosen at run time).
     .target(name: "CFloeKernels"),
     .target(name: "FloeMPI", dependencies: ["CMPI"]),
-    .target(name: "FloeHDF5", dependencies: ["CHDF5", "FloeMPI"]),
+    .target(name: "FloeHDF5", dependencies: ["CHDF5", "FloeMPI", "CDeflate", "CFloeChunks"]),
+    // HDF5's shuffle filter undone with SSE2, for the chunks FloeHDF5 decodes itself.
+    .target(name: "CFloeChunks"),
     // C shims: macros and link-time globals become prefixed static inline functions.
     .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
     .systemLibrary(
       name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
+    .systemLibrary(
+      name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
     // MARK: Tests
     .testTarget(name: "FloeKernelsTests", dependencies: ["FloeKernels"]),
     .testTarget(name: "FloeRuntimeTests", dependencies: ["FloeRuntime", "FloeKernels"]),
     .testTarget(name: "FloeTests", dependencies: ["Floe", "FloeHDF5"]),
     .testTarget(
-      name: "FloeHDF5Tests", dependencies: ["FloeHDF5", "FloeMPI", "Floe"],
+      name: "FloeHDF5Tests", dependencies: ["FloeHDF5", "FloeMPI", "Floe", "CFloeChunks"],
       resources: [.copy("CDL")]),
     .testTarget(name: "EndToEndTests", dependencies: ["FloeHDF5", "FloeKernels"]),
     // Checks every collective's values; the end-to-end tests run it under mpirun -np 1...5.

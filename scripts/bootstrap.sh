@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools netcdf-bin cmake ninja-build pkg-config
+packages=(openmpi-bin libopenmpi-dev libhdf5-openmpi-dev libdeflate-dev hdf5-tools netcdf-bin cmake ninja-build pkg-config
           cdo nco   # the peers the tests cross-check against
           iproute2) # network namespaces for the simulated cluster (scripts/cluster.sh)
 
@@ -26,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v swift >/dev/null || { echo "bootstrap: Swift 6 is not on PATH (see swift.org/install)" >&2; exit 1; }
-pkg-config --exists ompi-c hdf5-openmpi || { echo "bootstrap: pkg-config cannot find ompi-c / hdf5-openmpi" >&2; exit 1; }
+pkg-config --exists ompi-c hdf5-openmpi libdeflate || { echo "bootstrap: pkg-config cannot find ompi-c / hdf5-openmpi / libdeflate" >&2; exit 1; }
 
 if [ "${1:-}" != "--deps" ]; then
   swift build -c release --product floe

@@ -24,6 +24,7 @@ static inline hid_t floe_h5s_all(void) { return H5S_ALL; }
 static inline hid_t floe_h5e_default(void) { return H5E_DEFAULT; }
 static inline hsize_t floe_h5s_unlimited(void) { return H5S_UNLIMITED; }
 static inline size_t floe_h5t_variable(void) { return H5T_VARIABLE; }
+static inline haddr_t floe_haddr_undef(void) { return HADDR_UNDEF; }
 
 static inline unsigned floe_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned floe_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }

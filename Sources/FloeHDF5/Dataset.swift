@@ -52,6 +52,8 @@ public struct Dataset: ~Copyable {
   public let filters: [Filter]
   /// The fill value HDF5 stores for the dataset, in its own type, if one is defined.
   public let fillValue: NumericArray?
+  /// Whether the elements are stored little-endian, as they are in memory here.
+  public let storedLittleEndian: Bool
 
   init(handle: consuming Handle, name: String, file: String) throws {
     let metadata = try Metadata(id: handle.id, name: name, file: file)
@@ -69,6 +71,7 @@ public struct Dataset: ~Copyable {
     chunkShape = metadata.chunkShape
     filters = metadata.filters
     fillValue = metadata.fillValue
+    storedLittleEndian = metadata.storedLittleEndian
   }
 
   /// Everything read once at open, before the noncopyable value exists.
@@ -80,11 +83,13 @@ public struct Dataset: ~Copyable {
     var chunkShape: [Int]?
     var filters: [Filter]
     var fillValue: NumericArray?
+    var storedLittleEndian: Bool
 
     init(id: hid_t, name: String, file: String) throws {
       let type = try Handle(
         H5Dget_type(id), .readFailed, "cannot read type", file: file, object: name)
       dataType = DataType(typeID: type.id)
+      storedLittleEndian = H5Tget_order(type.id) == H5T_ORDER_LE
       let space = try Handle(
         H5Dget_space(id), .readFailed, "cannot read shape", file: file, object: name)
       let rank = Int(H5Sget_simple_extent_ndims(space.id))
@@ -237,7 +242,8 @@ public struct Dataset: ~Copyable {
     return Int(size)
   }
 
-  /// Where the chunk at `offset` lies in the file: its byte offset and stored size.
+  /// Where the chunk at `offset` lies in the file: its byte offset and stored size; for a
+  /// chunk never written (the fill value), offset -1 and 0 bytes.
   /// Wraps `H5Dget_chunk_info_by_coord`.
   public func storedChunkLocation(at offset: [Int]) throws -> (fileOffset: Int, bytes: Int) {
     var o = offset.map { hsize_t($0) }
@@ -247,7 +253,7 @@ public struct Dataset: ~Copyable {
     _ = try check(
       H5Dget_chunk_info_by_coord(handle.id, &o, &mask, &address, &size), .readFailed,
       "cannot find the chunk at \(offset)", file: file, object: name)
-    return (Int(address), Int(size))
+    return address == floe_haddr_undef() ? (-1, 0) : (Int(address), Int(size))
   }
 
   /// Reads the stored bytes of the chunk at `offset`, still filtered (compressed), into
@@ -256,6 +262,16 @@ public struct Dataset: ~Copyable {
     -> StoredChunk
   {
     let size = try storedChunkSize(at: offset)
+    return StoredChunk(
+      bytes: size, filterMask: try readStoredChunk(at: offset, bytes: size, into: buffer))
+  }
+
+  /// The same for a chunk whose stored size is known; returns its filter mask.
+  func readStoredChunk(
+    at offset: [Int], bytes size: Int, into buffer: UnsafeMutableRawBufferPointer
+  )
+    throws -> UInt32
+  {
     guard buffer.count >= size else {
       throw HDF5Error(
         .invalidSelection, "buffer of \(buffer.count) bytes for a stored chunk of \(size)",
@@ -266,7 +282,7 @@ public struct Dataset: ~Copyable {
     _ = try check(
       H5Dread_chunk(handle.id, defaultList, &o, &mask, buffer.baseAddress), .readFailed,
       "cannot read the chunk at \(offset)", file: file, object: name)
-    return StoredChunk(bytes: size, filterMask: mask)
+    return mask
   }
 
   /// Whether this dataset is an HDF5 dimension scale (a netCDF dimension).

@@ -3,6 +3,10 @@ import FloeKernels
 import FloeMPI
 import FloeRuntime
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A worker's reader: the input opened through MPI-IO on the workers' communicator, each
 /// unit read independently as one chunk-aligned hyperslab. Several files along the record
 /// dimension read as one variable: a unit that spans two files is read in two pieces.
@@ -17,6 +21,10 @@ final class HDF5UnitSource: UnitSource {
   let fileStarts: [Int]
   let setup: ReductionSetup
   let path: String
+  /// Compressed chunks are decoded by Floe (`ChunkDecoder`) unless the environment says
+  /// `FLOE_CHUNK_DECODING=hdf5` (to compare the two, or to step around a doubt).
+  private let chunkDecoder: ChunkDecoder? =
+    getenv("FLOE_CHUNK_DECODING").map { String(cString: $0) } == "hdf5" ? nil : ChunkDecoder()
 
   /// Collective over `communicator`.
   init(path: String, variable: String, setup: ReductionSetup, communicator: Communicator) throws {
@@ -97,7 +105,10 @@ final class HDF5UnitSource: UnitSource {
     _ dataset: borrowing Dataset, start: [Int], count: [Int],
     into buffer: UnsafeMutableRawBufferPointer
   ) throws {
-    if setup.readsFloat32 {
+    let element: ElementType = setup.readsFloat32 ? .float32 : .float64
+    if let chunkDecoder, ChunkDecoder.canDecode(dataset, as: element) {
+      try chunkDecoder.read(dataset, as: element, start: start, count: count, into: buffer)
+    } else if setup.readsFloat32 {
       try dataset.read(into: buffer.bindMemory(to: Float.self), start: start, count: count)
     } else {
       try dataset.read(into: buffer.bindMemory(to: Double.self), start: start, count: count)
