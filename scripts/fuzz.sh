@@ -3,7 +3,9 @@
 # truncations at random lengths and runs of flipped bytes at random offsets. Each case ends
 # in one of: a clean error (exit 1, one "floe: error:" line), a run that succeeds (the damage
 # hit bytes nobody reads, or data values: HDF5 has no checksum unless the file asks for one),
-# a crash (any other ending), or a hang (60 s). Prints a summary; exits non-zero on a hang.
+# a crash (any other ending), or a hang (60 s). A run that succeeds is run again with HDF5
+# decoding the chunks (FLOE_CHUNK_DECODING=hdf5), which must succeed with the same values.
+# Prints a summary; exits non-zero on a hang or a disagreement.
 # Not part of scripts/test.sh: a few hundred cases take minutes.
 #
 #   scripts/fuzz.sh [--cases N] [--seed S] [--data DIR]     (default 200 cases)
@@ -33,10 +35,11 @@ good="$data/good.nc"
 size=$(stat -c %s "$good")
 RANDOM=$seed
 
-clean=0; succeeded=0; crashed=0; hung=0
+clean=0; succeeded=0; crashed=0; hung=0; disagreed=0
 for i in $(seq 1 "$cases"); do
   bad="$data/case.nc"
   cp "$good" "$bad"
+  rm -f "$data/floe.bin" "$data/hdf5.bin"
   if [ $((RANDOM % 4)) = 0 ]; then
     what="truncated to $((length = (RANDOM * 32768 + RANDOM) % size)) bytes"
     truncate -s "$length" "$bad"
@@ -58,6 +61,17 @@ f.seek(int(sys.argv[2])); f.write(bytes(x ^ 0xFF for x in b)); f.close()" "$bad"
     cp "$bad" "$data/crashes/hang-$i.nc"
   elif [ "$status" = 0 ]; then
     succeeded=$((succeeded + 1))
+    # Floe decodes the compressed chunks itself: a damaged chunk it accepts, HDF5's own
+    # decoding (zlib) must accept too, with the same values.
+    hstatus=0
+    FLOE_CHUNK_DECODING=hdf5 timeout 60 "${mpi[@]}" -np 3 "$floe" reduce "$bad" --var tas --op mean \
+      --by time.month -o "$data/out-hdf5.nc" --overwrite > /dev/null 2>&1 || hstatus=$?
+    h5dump -d tas -b LE -o "$data/floe.bin" "$data/out.nc" > /dev/null 2>&1 || true
+    h5dump -d tas -b LE -o "$data/hdf5.bin" "$data/out-hdf5.nc" > /dev/null 2>&1 || true
+    if [ "$hstatus" != 0 ] || ! cmp -s "$data/floe.bin" "$data/hdf5.bin"; then
+      disagreed=$((disagreed + 1)); echo "fuzz: case $i ($what): HDF5's decoding exits $hstatus or gives other values"
+      cp "$bad" "$data/crashes/disagree-$i.nc"
+    fi
   elif [ "$status" = 1 ] && [ "$errors" = 1 ]; then
     clean=$((clean + 1))
   else
@@ -65,6 +79,6 @@ f.seek(int(sys.argv[2])); f.write(bytes(x ^ 0xFF for x in b)); f.close()" "$bad"
     cp "$bad" "$data/crashes/crash-$i.nc"
   fi
 done
-echo "fuzz: $cases cases (seed $seed): $clean clean errors, $succeeded succeeded, $crashed crashed, $hung hung"
-echo "fuzz: the damaged files that crashed or hung are in $data/crashes"
-[ "$hung" = 0 ]
+echo "fuzz: $cases cases (seed $seed): $clean clean errors, $succeeded succeeded ($disagreed not as HDF5 decodes them), $crashed crashed, $hung hung"
+echo "fuzz: the damaged files that crashed, hung or disagreed are in $data/crashes"
+[ "$hung" = 0 ] && [ "$disagreed" = 0 ]

@@ -68,6 +68,14 @@ public final class ChunkDecoder {
     }
     let chunkBytes = chunk.reduce(size, *)
     for (offset, bytes) in chunks {
+      // Deflate grows incompressible data by well under 1 %, and HDF5 stores a chunk that
+      // would grow unfiltered: a larger size is a damaged index, not a buffer to allocate.
+      guard bytes <= chunkBytes + chunkBytes / 64 + 4096 else {
+        throw HDF5Error(
+          .readFailed,
+          "cannot read the chunk at \(offset): the file says it holds \(bytes) bytes, for a chunk of \(chunkBytes); the file is damaged",
+          file: dataset.file, object: dataset.name)
+      }
       if stored.count < bytes { stored = [UInt8](repeating: 0, count: bytes) }
       let mask = try stored.withUnsafeMutableBytes {
         try dataset.readStoredChunk(at: offset, bytes: bytes, into: $0)
