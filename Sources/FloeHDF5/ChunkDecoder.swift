@@ -13,9 +13,9 @@ internal import CFloeChunks
 public final class ChunkDecoder {
   private let decompressor: OpaquePointer
   /// The chunk as stored, and its inflated (still shuffled) and unshuffled bytes.
-  private var stored: [UInt8] = []
-  private var inflated: [UInt8] = []
-  private var unshuffled: [UInt8] = []
+  private let stored = Scratch()
+  private let inflated = Scratch()
+  private let unshuffled = Scratch()
 
   public init() {
     guard let decompressor = libdeflate_alloc_decompressor() else {
@@ -76,10 +76,10 @@ public final class ChunkDecoder {
           "cannot read the chunk at \(offset): the file says it holds \(bytes) bytes, for a chunk of \(chunkBytes); the file is damaged",
           file: dataset.file, object: dataset.name)
       }
-      if stored.count < bytes { stored = [UInt8](repeating: 0, count: bytes) }
-      let mask = try stored.withUnsafeMutableBytes {
-        try dataset.readStoredChunk(at: offset, bytes: bytes, into: $0)
-      }
+      let storedBytes = stored.reserve(bytes)
+      let mask = try dataset.readStoredChunk(
+        at: offset, bytes: bytes,
+        into: UnsafeMutableRawBufferPointer(start: storedBytes, count: bytes))
       let inflate = pipeline.deflate.map { mask & (1 << $0) == 0 } ?? false
       let unshuffle = pipeline.shuffle.map { mask & (1 << $0) == 0 } ?? false
       guard inflate || bytes == chunkBytes else {
@@ -90,14 +90,9 @@ public final class ChunkDecoder {
       }
       let place = grid.contiguousPlace(of: offset, elementSize: size)
       let destination = place.map { buffer.baseAddress! + $0 }
-      var data = stored.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) }
+      var data = UnsafeRawPointer(storedBytes)
       if inflate {
-        if unshuffle || destination == nil, inflated.count < chunkBytes {
-          inflated = [UInt8](repeating: 0, count: chunkBytes)
-        }
-        let target =
-          unshuffle || destination == nil
-          ? inflated.withUnsafeMutableBytes { $0.baseAddress! } : destination!
+        let target = unshuffle || destination == nil ? inflated.reserve(chunkBytes) : destination!
         var produced = 0
         let result = libdeflate_zlib_decompress(
           decompressor, data, bytes, target, chunkBytes, &produced)
@@ -113,10 +108,7 @@ public final class ChunkDecoder {
         data = UnsafeRawPointer(target)
       }
       if unshuffle {
-        if destination == nil, unshuffled.count < chunkBytes {
-          unshuffled = [UInt8](repeating: 0, count: chunkBytes)
-        }
-        let target = destination ?? unshuffled.withUnsafeMutableBytes { $0.baseAddress! }
+        let target = destination ?? unshuffled.reserve(chunkBytes)
         floe_unshuffle(
           data.assumingMemoryBound(to: UInt8.self), target.assumingMemoryBound(to: UInt8.self),
           chunkBytes, size)
@@ -152,6 +144,22 @@ public final class ChunkDecoder {
     case .float64: try read(Double.self)
     }
   }
+}
+
+/// A buffer kept from chunk to chunk, grown when a chunk needs more.
+private final class Scratch {
+  private var bytes = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+  /// At least `count` bytes (their contents undefined).
+  func reserve(_ count: Int) -> UnsafeMutableRawPointer {
+    if bytes.count < count {
+      bytes.deallocate()
+      bytes = .allocate(byteCount: count, alignment: 64)
+    }
+    return bytes.baseAddress!
+  }
+
+  deinit { bytes.deallocate() }
 }
 
 /// Where deflate and shuffle sit in a dataset's filter pipeline (bit i of a chunk's filter
