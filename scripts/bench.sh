@@ -6,7 +6,7 @@
 #                    [--deflate N]     # the same data compressed: deflate level N, shuffle
 #
 # Makes the dataset with `floe gen` if missing (6.2 GB: 6000 x 361 x 720 float32 in
-# 24 x 361 x 720 chunks; --quick: 13 MB), warms the page cache, then times each command
+# 24 x 361 x 720 chunks; --quick: 13 MB), then times each command, the page cache warmed first,
 # --runs times (default 5; --quick: 1) and reports the median wall time (the whole process,
 # mpirun start-up included), its ratio to `cat FILE > /dev/null` and to the fastest peer of
 # the same operation, and the peak RSS of the largest process. The floor is `cat` and Floe's
@@ -69,7 +69,6 @@ fi
 out="$data/out"
 mkdir -p "$out"
 bytes=$(stat -c %s "$input")
-cat "$input" > /dev/null  # warm the page cache
 
 # One measured run: wall seconds and peak RSS (KiB) of the largest process of the tree.
 measure() {
@@ -93,6 +92,9 @@ time_command() {  # operation, who, command...
   local operation="$1" who="$2"
   shift 2
   local walls=() rss=0 line wall r
+  # Warm the page cache again: a VM's host may have evicted part of it during the commands
+  # before (a 10-second peer run is enough), which would charge one command for another's.
+  cat "$input" > /dev/null
   for _ in $(seq "$runs"); do
     line=$(measure "$@")
     wall=${line% *}
