@@ -63,7 +63,9 @@ public final class ChunkDecoder {
       // (H5Dget_chunk_storage_size fails on a chunk never written; this gives it 0 bytes.)
       let bytes = try dataset.storedChunkLocation(at: offset).bytes
       // A chunk never written holds the fill value, which HDF5 supplies.
-      if bytes == 0 { return try Self.readThroughHDF5(dataset, element, start, count, buffer) }
+      if bytes == 0 {
+        return try dataset.read(into: buffer, as: element, start: start, count: count)
+      }
       chunks.append((offset, bytes))
     }
     let chunkBytes = chunk.reduce(size, *)
@@ -121,27 +123,6 @@ public final class ChunkDecoder {
       } else {
         grid.copy(chunkAt: offset, from: data, into: buffer, elementSize: size)
       }
-    }
-  }
-
-  private static func readThroughHDF5(
-    _ dataset: borrowing Dataset, _ element: ElementType, _ start: [Int], _ count: [Int],
-    _ buffer: UnsafeMutableRawBufferPointer
-  ) throws {
-    func read<T: HDF5Scalar>(_: T.Type) throws {
-      try dataset.read(into: buffer.bindMemory(to: T.self), start: start, count: count)
-    }
-    switch element {
-    case .int8: try read(Int8.self)
-    case .uint8: try read(UInt8.self)
-    case .int16: try read(Int16.self)
-    case .uint16: try read(UInt16.self)
-    case .int32: try read(Int32.self)
-    case .uint32: try read(UInt32.self)
-    case .int64: try read(Int64.self)
-    case .uint64: try read(UInt64.self)
-    case .float32: try read(Float.self)
-    case .float64: try read(Double.self)
     }
   }
 }

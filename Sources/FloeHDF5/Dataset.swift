@@ -178,14 +178,25 @@ public struct Dataset: ~Copyable {
     into buffer: UnsafeMutableBufferPointer<T>, start: [Int], count: [Int],
     transfer: Transfer = .independent
   ) throws {
+    try read(
+      into: UnsafeMutableRawBufferPointer(buffer), as: T.elementType, start: start, count: count,
+      transfer: transfer)
+  }
+
+  /// The same into memory that holds elements of `element`, chosen at run time.
+  public func read(
+    into buffer: UnsafeMutableRawBufferPointer, as element: ElementType, start: [Int],
+    count: [Int], transfer: Transfer = .independent
+  ) throws {
+    // A size that is no whole number of elements matches no block.
+    let elements = buffer.count % element.size == 0 ? buffer.count / element.size : -1
     try withSelection(
-      start: start, count: count, elements: buffer.count, transfer: transfer, for: "read"
+      start: start, count: count, elements: elements, transfer: transfer, for: "read"
     ) {
       memory, fileSpace, transferList in
       _ = try check(
         H5Dread(
-          handle.id, T.elementType.nativeType, memory, fileSpace, transferList,
-          UnsafeMutableRawPointer(buffer.baseAddress)),
+          handle.id, element.nativeType, memory, fileSpace, transferList, buffer.baseAddress),
         .readFailed, "cannot read \(Self.describe(start: start, count: count))", file: file,
         object: name)
     }

@@ -108,10 +108,8 @@ final class HDF5UnitSource: UnitSource {
     let element: ElementType = setup.readsFloat32 ? .float32 : .float64
     if let chunkDecoder, ChunkDecoder.canDecode(dataset, as: element) {
       try chunkDecoder.read(dataset, as: element, start: start, count: count, into: buffer)
-    } else if setup.readsFloat32 {
-      try dataset.read(into: buffer.bindMemory(to: Float.self), start: start, count: count)
     } else {
-      try dataset.read(into: buffer.bindMemory(to: Double.self), start: start, count: count)
+      try dataset.read(into: buffer, as: element, start: start, count: count)
     }
   }
 }
