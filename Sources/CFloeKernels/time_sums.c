@@ -14,7 +14,7 @@ bool floe_kernels_have_avx2(void) {
 
 __attribute__((target("avx2"))) void floe_time_sums_avx2(const float *values, size_t steps,
                                                          size_t points, float m0, float m1,
-                                                         double *count, double *sum,
+                                                         bool fresh, double *count, double *sum,
                                                          double *squares) {
   // Totals of 4 + 8 (+ 8) bytes per point, 24 KiB of them: within the L1 cache while each
   // step's run of the block streams past.
@@ -27,9 +27,15 @@ __attribute__((target("avx2"))) void floe_time_sums_avx2(const float *values, si
   for (size_t first = 0; first < points; first += width) {
     size_t length = points - first < width ? points - first : width;
     size_t vectors = length / 8;
-    // Continue from the totals so far; counts are whole numbers.
+    // Continue from the totals so far (counts are whole numbers), or start from zero.
     for (size_t k = 0; k < vectors; k++) {
       size_t p = first + 8 * k;
+      if (fresh) {
+        counts[k] = _mm256_setzero_si256();
+        sums[2 * k] = sums[2 * k + 1] = _mm256_setzero_pd();
+        squareSums[2 * k] = squareSums[2 * k + 1] = _mm256_setzero_pd();
+        continue;
+      }
       counts[k] = _mm256_set_epi32((int32_t)count[p + 7], (int32_t)count[p + 6],
                                    (int32_t)count[p + 5], (int32_t)count[p + 4],
                                    (int32_t)count[p + 3], (int32_t)count[p + 2],
@@ -79,7 +85,8 @@ __attribute__((target("avx2"))) void floe_time_sums_avx2(const float *values, si
     }
     // The last points of a block that is not a multiple of eight, one by one.
     for (size_t p = first + 8 * vectors; p < first + length; p++) {
-      double n = count[p], s = sum ? sum[p] : 0, q = squares ? squares[p] : 0;
+      double n = fresh ? 0 : count[p];
+      double s = sum && !fresh ? sum[p] : 0, q = squares && !fresh ? squares[p] : 0;
       for (size_t t = 0; t < steps; t++) {
         float v = values[t * points + p];
         int ok = v == v && v != m0 && v != m1;

@@ -38,9 +38,30 @@ public struct GroupedReducer: Reducer {
   }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
+    precondition(partial.groups != nil, "a grouped partial comes from makePartial")
+    forEachRun(of: block) { group, run in
+      if let i = partial.groups!.firstIndex(of: group) {
+        if base.accumulatesInPieces {
+          // The base folds in order from what the slot holds: no fresh partial per run.
+          base.accumulate(run, into: &partial.slots[i])
+        } else {
+          var fresh = base.makePartial(points: partial.points)
+          base.accumulate(run, into: &fresh)
+          base.merge(fresh, into: &partial.slots[i])
+        }
+      } else {
+        // A group new to this partial: its slot is the run's own partial.
+        var fresh = base.makePartial(points: partial.points)
+        base.accumulate(run, into: &fresh)
+        partial.insert(fresh, group: group)
+      }
+    }
+  }
+
+  /// Calls `body` with each run of the block's consecutive steps of one group, in order.
+  func forEachRun(of block: Block, _ body: (_ group: Int, _ run: Block) -> Void) {
     precondition(block.reduced[axis], "the grouped dimension must be reduced")
     precondition(block.shape[..<axis].allSatisfy { $0 == 1 }, "steps must be contiguous")
-    precondition(partial.groups != nil, "a grouped partial comes from makePartial")
     let steps = block.shape[axis]
     let plane = block.values.count / Swift.max(steps, 1)
     let origin = block.start[axis]
@@ -60,23 +81,11 @@ public struct GroupedReducer: Reducer {
       case .float64(let v):
         values = .float64(UnsafeBufferPointer(rebasing: v[(first * plane)..<(end * plane)]))
       }
-      let run = Block(
-        values: values, shape: shape, start: start, reduced: block.reduced, missing: block.missing)
-      if let i = partial.groups!.firstIndex(of: group) {
-        if base.accumulatesInPieces {
-          // The base folds in order from what the slot holds: no fresh partial per run.
-          base.accumulate(run, into: &partial.slots[i])
-        } else {
-          var fresh = base.makePartial(points: partial.points)
-          base.accumulate(run, into: &fresh)
-          base.merge(fresh, into: &partial.slots[i])
-        }
-      } else {
-        // A group new to this partial: its slot is the run's own partial.
-        var fresh = base.makePartial(points: partial.points)
-        base.accumulate(run, into: &fresh)
-        partial.insert(fresh, group: group)
-      }
+      body(
+        group,
+        Block(
+          values: values, shape: shape, start: start, reduced: block.reduced,
+          missing: block.missing))
       first = end
     }
   }

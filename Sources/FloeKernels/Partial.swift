@@ -62,17 +62,22 @@ public struct Partial: Sendable, Equatable {
   /// the partial a unit's pieces are placed in, which together cover every point (zeroing
   /// it first was a pass of memset over every unit's partial for nothing).
   public init(unsetLike shape: Partial, points: Int) {
-    func unset(_ fields: Int) -> Partial {
-      let count = points * fields
-      return Partial(
-        points: points, fields: fields,
-        storage: [Double](unsafeUninitializedCapacity: count) { $1 = count })
-    }
     if let groups = shape.groups {
-      self.init(points: points, groups: groups, slots: shape.slots.map { unset($0.fields) })
+      self.init(
+        points: points, groups: groups,
+        slots: shape.slots.map { Partial(unsetPoints: points, fields: $0.fields) })
     } else {
-      self = unset(shape.fields)
+      self.init(unsetPoints: points, fields: shape.fields)
     }
+  }
+
+  /// An ungrouped partial of `fields` per point whose values are not set: for pieces that
+  /// will cover every point.
+  public init(unsetPoints points: Int, fields: Int) {
+    let count = points * fields
+    self.init(
+      points: points, fields: fields,
+      storage: [Double](unsafeUninitializedCapacity: count) { $1 = count })
   }
 
   /// Puts `slot` in as group `group`'s, which this grouped partial does not hold yet.
@@ -184,11 +189,25 @@ public struct Partial: Sendable, Equatable {
   /// Calls `body` with every field, in order (field 0 held per point again first).
   @inlinable
   public mutating func withFields<R>(_ body: ([UnsafeMutableBufferPointer<Double>]) -> R) -> R {
+    withFields(at: 0..<points, body)
+  }
+
+  /// Calls `body` with every field of the points `range`, in order (field 0 held per point
+  /// again first).
+  @inlinable
+  public mutating func withFields<R>(
+    at range: Range<Int>, _ body: ([UnsafeMutableBufferPointer<Double>]) -> R
+  ) -> R {
+    precondition(groups == nil && range.lowerBound >= 0 && range.upperBound <= points)
     holdField0PerPoint()
     let n = points
     let k = fields
     return storage.withUnsafeMutableBufferPointer { all in
-      body((0..<k).map { UnsafeMutableBufferPointer(rebasing: all[($0 * n)..<(($0 + 1) * n)]) })
+      body(
+        (0..<k).map {
+          UnsafeMutableBufferPointer(
+            rebasing: all[($0 * n + range.lowerBound)..<($0 * n + range.upperBound)])
+        })
     }
   }
 }

@@ -70,3 +70,19 @@ extension Reducer {
   public var mergesByAdding: Bool { false }
   public func compact(_ partial: inout Partial) {}
 }
+
+/// A reducer whose points are independent that folds a piece of a unit's points straight
+/// into the unit's partial, at the piece's points: no partial per piece and no copy of it
+/// (for a time mean, zeroing and copying each piece's partial was 5 % of a worker's cycles,
+/// for a monthly climatology 9 %). The result is the same bit for bit as placing pieces.
+public protocol ReducesPiecesInPlace: Reducer {
+  /// The partial of a unit cut into pieces like `piece` (every step of some of its points),
+  /// for `points` points, its values not set; nil if this block's pieces cannot be folded
+  /// in place (the runtime then places each piece's own partial).
+  func unsetPartial(points: Int, piecesLike piece: Block) -> Partial?
+  /// Folds `piece` into `partial` at the points `first ..< first + piece.points`. Those
+  /// points are not set yet, unless `continuing`: then they hold this unit's earlier steps
+  /// (only asked of a reducer that `accumulatesInPieces`).
+  func accumulate(
+    _ piece: Block, into partial: inout Partial, atPoint first: Int, continuing: Bool)
+}

@@ -210,6 +210,34 @@ func accumulateSums<T: BinaryFloatingPoint>(
   }
 }
 
+/// Folds the valid values of `block` into the count, sum and sum-of-squares fields (sum and
+/// squares optional), continuing what they hold, or, if `fresh`, starting from zero.
+func foldSums(
+  _ block: Block, fresh: Bool = false, count: UnsafeMutableBufferPointer<Double>,
+  sum: UnsafeMutableBufferPointer<Double>?, squares: UnsafeMutableBufferPointer<Double>? = nil
+) {
+  if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
+    let (m0, m1) = block.missing.float32Pair
+    fastTimeSums(
+      values, points: points, missing: m0, m1, fresh: fresh, count: count, sum: sum,
+      squares: squares)
+    return
+  }
+  if fresh {
+    for field in [count, sum, squares] { field?.update(repeating: 0) }
+  }
+  forEachTypedRun(
+    block,
+    float32: { run, m0, m1, point, stride in
+      accumulateSums(
+        run, m0, m1, point: point, stride: stride, count: count, sum: sum, squares: squares)
+    },
+    float64: { run, m0, m1, point, stride in
+      accumulateSums(
+        run, m0, m1, point: point, stride: stride, count: count, sum: sum, squares: squares)
+    })
+}
+
 // MARK: count, sum, mean
 
 /// count (field 0) and sum (field 1) of the valid values.
@@ -231,28 +259,7 @@ public struct SumReducer: Reducer {
   public var mergesByAdding: Bool { true }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
-    let withSum = finish != .count
-    partial.withFields { f in
-      if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
-        let (m0, m1) = block.missing.float32Pair
-        fastTimeSums(
-          values, points: points, missing: m0, m1, count: f[0], sum: withSum ? f[1] : nil,
-          squares: nil)
-        return
-      }
-      forEachTypedRun(
-        block,
-        float32: { run, m0, m1, point, stride in
-          accumulateSums(
-            run, m0, m1, point: point, stride: stride, count: f[0], sum: withSum ? f[1] : nil,
-            squares: nil)
-        },
-        float64: { run, m0, m1, point, stride in
-          accumulateSums(
-            run, m0, m1, point: point, stride: stride, count: f[0], sum: withSum ? f[1] : nil,
-            squares: nil)
-        })
-    }
+    partial.withFields { foldSums(block, count: $0[0], sum: finish != .count ? $0[1] : nil) }
   }
 
   public func merge(_ right: Partial, into left: inout Partial) { left.add(right) }
@@ -298,31 +305,35 @@ public struct ExtremeReducer: Reducer {
   }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
+    partial.withFields { foldExtremes(block, count: $0[0], best: $0[1]) }
+  }
+
+  /// Folds the block's valid values into `count` and `best`, continuing what they hold.
+  func foldExtremes(
+    _ block: Block, count: UnsafeMutableBufferPointer<Double>,
+    best: UnsafeMutableBufferPointer<Double>
+  ) {
     let largest = self.largest
-    partial.withFields { f in
-      let count = f[0]
-      let best = f[1]
-      func fold<T: BinaryFloatingPoint>(
-        _ run: UnsafeBufferPointer<T>, _ m0: T, _ m1: T, _ point: Int, _ stride: Int
-      ) {
-        for i in 0..<run.count {
-          let x = run[i]
-          let ok = x == x && x != m0 && x != m1
-          let p = point + i * stride
-          let d = Double(x)
-          let better = largest ? d > best[p] : d < best[p]
-          best[p] = ok && better ? d : best[p]
-          count[p] += ok ? 1 : 0
-        }
+    func fold<T: BinaryFloatingPoint>(
+      _ run: UnsafeBufferPointer<T>, _ m0: T, _ m1: T, _ point: Int, _ stride: Int
+    ) {
+      for i in 0..<run.count {
+        let x = run[i]
+        let ok = x == x && x != m0 && x != m1
+        let p = point + i * stride
+        let d = Double(x)
+        let better = largest ? d > best[p] : d < best[p]
+        best[p] = ok && better ? d : best[p]
+        count[p] += ok ? 1 : 0
       }
-      if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
-        let (m0, m1) = block.missing.float32Pair
-        timeExtremes(
-          values, points: points, missing: m0, m1, largest: largest, count: count, best: best)
-        return
-      }
-      forEachTypedRun(block, float32: fold, float64: fold)
     }
+    if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
+      let (m0, m1) = block.missing.float32Pair
+      timeExtremes(
+        values, points: points, missing: m0, m1, largest: largest, count: count, best: best)
+      return
+    }
+    forEachTypedRun(block, float32: fold, float64: fold)
   }
 
   public func merge(_ right: Partial, into left: inout Partial) {
@@ -371,30 +382,17 @@ public struct MomentsReducer: Reducer {
   public var pointsAreIndependent: Bool { true }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {
-    partial.withFields { f in
-      // Within one unit: count, sum and sum of squares, then mean and M2 per point.
-      if case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints {
-        let (m0, m1) = block.missing.float32Pair
-        fastTimeSums(
-          values, points: points, missing: m0, m1, count: f[0], sum: f[1], squares: f[2])
-      } else {
-        forEachTypedRun(
-          block,
-          float32: { run, m0, m1, point, stride in
-            accumulateSums(
-              run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
-          },
-          float64: { run, m0, m1, point, stride in
-            accumulateSums(
-              run, m0, m1, point: point, stride: stride, count: f[0], sum: f[1], squares: f[2])
-          })
-      }
-      for p in 0..<f[0].count {
-        let n = f[0][p]
-        let mean = n > 0 ? f[1][p] / n : 0
-        f[1][p] = mean
-        f[2][p] = n > 0 ? Swift.max(0, f[2][p] - mean * mean * n) : 0
-      }
+    partial.withFields { foldMoments(block, fresh: false, $0) }
+  }
+
+  /// Within one unit: count, sum and sum of squares, then mean and M2 per point.
+  func foldMoments(_ block: Block, fresh: Bool, _ f: [UnsafeMutableBufferPointer<Double>]) {
+    foldSums(block, fresh: fresh, count: f[0], sum: f[1], squares: f[2])
+    for p in 0..<f[0].count {
+      let n = f[0][p]
+      let mean = n > 0 ? f[1][p] / n : 0
+      f[1][p] = mean
+      f[2][p] = n > 0 ? Swift.max(0, f[2][p] - mean * mean * n) : 0
     }
   }
 

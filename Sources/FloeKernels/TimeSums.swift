@@ -14,21 +14,23 @@ let timeSumsHaveAVX2 = floe_kernels_have_avx2() && getenv("FLOE_PORTABLE_KERNELS
 /// order per point, so the same bits, two to three times faster.
 func fastTimeSums(
   _ values: UnsafeBufferPointer<Float>, points: Int, missing m0: Float, _ m1: Float,
-  count: UnsafeMutableBufferPointer<Double>, sum: UnsafeMutableBufferPointer<Double>?,
-  squares: UnsafeMutableBufferPointer<Double>?
+  fresh: Bool = false, count: UnsafeMutableBufferPointer<Double>,
+  sum: UnsafeMutableBufferPointer<Double>?, squares: UnsafeMutableBufferPointer<Double>?
 ) {
   guard timeSumsHaveAVX2, points > 0, let base = values.baseAddress else {
     return timeSums(
-      values, points: points, missing: m0, m1, count: count, sum: sum, squares: squares)
+      values, points: points, missing: m0, m1, fresh: fresh, count: count, sum: sum,
+      squares: squares)
   }
   floe_time_sums_avx2(
-    base, values.count / points, points, m0, m1, count.baseAddress, sum?.baseAddress,
+    base, values.count / points, points, m0, m1, fresh, count.baseAddress, sum?.baseAddress,
     squares?.baseAddress)
 }
 
 /// The time mean's (and standard deviation's) inner loop over float32 data laid out as
 /// [steps][points]: counts, sums and optionally sums of squares of the valid values of each
-/// point, continuing the totals in `count`, `sum` and `squares`.
+/// point, continuing the totals in `count`, `sum` and `squares` — or, if `fresh`, starting
+/// from zero without reading them (a unit's piece written straight into the unit's partial).
 ///
 /// Points are taken in blocks small enough that the block's running totals stay in the L1
 /// cache while every step streams past: counts in Int32 lanes, sums in float64. Each point
@@ -37,8 +39,8 @@ func fastTimeSums(
 @inlinable
 func timeSums(
   _ values: UnsafeBufferPointer<Float>, points: Int, missing m0: Float, _ m1: Float,
-  count: UnsafeMutableBufferPointer<Double>, sum: UnsafeMutableBufferPointer<Double>?,
-  squares: UnsafeMutableBufferPointer<Double>?
+  fresh: Bool = false, count: UnsafeMutableBufferPointer<Double>,
+  sum: UnsafeMutableBufferPointer<Double>?, squares: UnsafeMutableBufferPointer<Double>?
 ) {
   guard points > 0, let base = values.baseAddress else { return }
   let wantsSum = sum != nil
@@ -61,9 +63,15 @@ func timeSums(
   while first < points {
     let length = Swift.min(width, points - first)
     let vectors = length / 4
-    // Continue from the totals so far (zero in a fresh partial); counts are whole numbers.
+    // Continue from the totals so far (counts are whole numbers), or start from zero.
     for k in 0..<vectors {
       let p = first + 4 * k
+      if fresh {
+        counts[k] = .zero
+        sums[k] = .zero
+        squareSums[k] = .zero
+        continue
+      }
       counts[k] = SIMD4(
         Int32(count[p]), Int32(count[p + 1]), Int32(count[p + 2]), Int32(count[p + 3]))
       sums[k] = sum.map { SIMD4($0[p], $0[p + 1], $0[p + 2], $0[p + 3]) } ?? .zero
@@ -92,9 +100,9 @@ func timeSums(
     }
     // The last points of a block that is not a multiple of four, one by one.
     for p in (first + 4 * vectors)..<(first + length) {
-      var n = count[p]
-      var s = sum?[p] ?? 0
-      var q = squares?[p] ?? 0
+      var n = fresh ? 0 : count[p]
+      var s = fresh ? 0 : sum?[p] ?? 0
+      var q = fresh ? 0 : squares?[p] ?? 0
       for t in 0..<steps {
         let v = base[t * points + p]
         let ok = v == v && v != m0 && v != m1

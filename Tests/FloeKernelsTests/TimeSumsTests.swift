@@ -21,18 +21,25 @@ final class TimeSumsTests: XCTestCase {
     // Totals to continue from, as a second piece of a unit would.
     let start = (0..<points).map { _ in (Double(Int(random() * 5)), 1000 * random(), 1e5 * random())
     }
-    // The plain loop.
-    var plain = start
-    for p in 0..<points {
-      for t in 0..<steps {
-        let v = values[t * points + p]
-        guard v == v, v != 1e20, v != -999 else { continue }
-        plain[p].0 += 1
-        plain[p].1 += Double(v)
-        plain[p].2 += Double(v) * Double(v)
+    // The plain loop, from the totals given.
+    func plainLoop(from start: [(Double, Double, Double)]) -> [(Double, Double, Double)] {
+      var plain = start
+      for p in 0..<points {
+        for t in 0..<steps {
+          let v = values[t * points + p]
+          guard v == v, v != 1e20, v != -999 else { continue }
+          plain[p].0 += 1
+          plain[p].1 += Double(v)
+          plain[p].2 += Double(v) * Double(v)
+        }
       }
+      return plain
     }
-    for withSquares in [false, true] {
+    let continued = plainLoop(from: start)
+    // Fresh: from zero, whatever the buffers held (here the totals above).
+    let fromZero = plainLoop(from: [(Double, Double, Double)](repeating: (0, 0, 0), count: points))
+    for (fresh, withSquares) in [(false, false), (false, true), (true, false), (true, true)] {
+      let plain = fresh ? fromZero : continued
       var results: [[UInt64]] = []
       for avx2 in [false, true] {
         if avx2 && !floe_kernels_have_avx2() { continue }
@@ -45,23 +52,24 @@ final class TimeSumsTests: XCTestCase {
               squares.withUnsafeMutableBufferPointer { q in
                 if avx2 {
                   floe_time_sums_avx2(
-                    v.baseAddress, steps, points, 1e20, -999, c.baseAddress, s.baseAddress,
-                    withSquares ? q.baseAddress : nil)
+                    v.baseAddress, steps, points, 1e20, -999, fresh, c.baseAddress,
+                    s.baseAddress, withSquares ? q.baseAddress : nil)
                 } else {
                   timeSums(
-                    v, points: points, missing: 1e20, -999, count: c, sum: s,
+                    v, points: points, missing: 1e20, -999, fresh: fresh, count: c, sum: s,
                     squares: withSquares ? q : nil)
                 }
               }
             }
           }
         }
-        XCTAssertEqual(count, plain.map(\.0), "counts, avx2 \(avx2)")
-        XCTAssertEqual(sum.map(\.bitPattern), plain.map(\.1.bitPattern), "sums, avx2 \(avx2)")
+        let label = "avx2 \(avx2), fresh \(fresh)"
+        XCTAssertEqual(count, plain.map(\.0), "counts, \(label)")
+        XCTAssertEqual(sum.map(\.bitPattern), plain.map(\.1.bitPattern), "sums, \(label)")
         if withSquares {
-          XCTAssertEqual(squares.map(\.bitPattern), plain.map(\.2.bitPattern), "squares")
+          XCTAssertEqual(squares.map(\.bitPattern), plain.map(\.2.bitPattern), "squares, \(label)")
         } else {
-          XCTAssertEqual(squares, start.map(\.2), "squares untouched")
+          XCTAssertEqual(squares, start.map(\.2), "squares untouched, \(label)")
         }
         results.append(sum.map(\.bitPattern))
       }

@@ -24,6 +24,25 @@ final class PieceTests: XCTestCase {
     }
   }
 
+  /// Any reducer, its placed pieces reduced into partials of their own and copied into the
+  /// unit's (it does not fold them in place, `ReducesPiecesInPlace`).
+  struct PlacedPieces: Reducer {
+    let base: any Reducer
+    var name: String { base.name }
+    var fieldsPerPoint: Int { base.fieldsPerPoint }
+    var groups: Int? { base.groups }
+    var accumulatesInPieces: Bool { base.accumulatesInPieces }
+    var pointsAreIndependent: Bool { base.pointsAreIndependent }
+    func makePartial(points: Int) -> Partial { base.makePartial(points: points) }
+    func accumulate(_ block: Block, into partial: inout Partial) {
+      base.accumulate(block, into: &partial)
+    }
+    func merge(_ right: Partial, into left: inout Partial) { base.merge(right, into: &left) }
+    func finalize(_ partial: Partial, into output: UnsafeMutableBufferPointer<Double>) {
+      base.finalize(partial, into: output)
+    }
+  }
+
   // 200,000 steps of 2 x 2 points in chunks of 100,000 steps: 1.6 MB units, pieces of
   // 65,536 steps (1 MiB).
   let shape = [200_000, 2, 2]
@@ -105,24 +124,48 @@ final class PieceTests: XCTestCase {
       UnitPieces.choose(plan: plan, reducer: weighted, source: source, elementSize: 4)?.kind,
       .placed)
 
-    // Two groups that each unit crosses: steps 0-4 and 5-15.
+    // Two groups that each unit crosses: steps 0-4 and 5-15. And groups that come back
+    // within a unit (0 0 0 1 1 1 0 0 in each), which a mean continues in place and a
+    // standard deviation, which cannot continue, places from partials of their own.
     let months: [Int32] = (0..<16).map { $0 < 5 ? 0 : 1 }
-    let reducers: [any Reducer] = [
+    let returning: [Int32] = (0..<16).map { $0 % 8 < 3 || $0 % 8 >= 6 ? 0 : 1 }
+    var reducers: [any Reducer] = [
       mean, Statistic.sum.reducer, Statistic.count.reducer, Statistic.min.reducer,
       Statistic.max.reducer, Statistic.standardDeviation.reducer, Statistic.variance.reducer,
-      GroupedReducer(base: mean, groupOfIndex: months, groupCount: 2),
-      GroupedReducer(
-        base: Statistic.standardDeviation.reducer, groupOfIndex: months, groupCount: 2),
     ]
+    for groups in [months, returning] {
+      reducers += [mean, Statistic.min.reducer, Statistic.standardDeviation.reducer].map {
+        GroupedReducer(base: $0, groupOfIndex: groups, groupCount: 2)
+      }
+    }
     for reducer in reducers {
-      let streamed = try run(
+      let label = "\(reducer.name)\(reducer.groups == nil ? "" : " grouped")"
+      let inPlace = try run(
         reducer, reduced: [true, false, false], data: data, shape: shape, chunks: chunks)
+      let placed = try run(
+        PlacedPieces(base: reducer), reduced: [true, false, false], data: data, shape: shape,
+        chunks: chunks)
       let whole = try run(
         WholeUnits(base: reducer), reduced: [true, false, false], data: data, shape: shape,
         chunks: chunks)
-      XCTAssertEqual(streamed.count, (reducer.groups ?? 1) * 512 * 300)
-      XCTAssertEqual(differing(streamed, whole), 0, reducer.name)
+      XCTAssertEqual(inPlace.count, (reducer.groups ?? 1) * 512 * 300)
+      XCTAssertEqual(differing(inPlace, whole), 0, "\(label): folded in place")
+      XCTAssertEqual(differing(placed, whole), 0, "\(label): placed")
     }
+    // Which grouped partials fold in place: not a standard deviation's when a group returns.
+    func unit(_ groups: [Int32], _ base: any Reducer) -> Bool {
+      [Float](repeating: 1, count: 8 * 2).withUnsafeBufferPointer { values in
+        let block = Block(
+          values: .float32(values), shape: [8, 2, 1], start: [0, 0, 0],
+          reduced: [true, false, false], missing: MissingValues())
+        return GroupedReducer(base: base, groupOfIndex: groups, groupCount: 2)
+          .unsetPartial(points: 4, piecesLike: block) != nil
+      }
+    }
+    XCTAssertTrue(unit(months, mean))
+    XCTAssertTrue(unit(returning, mean))
+    XCTAssertTrue(unit(months, Statistic.standardDeviation.reducer))
+    XCTAssertFalse(unit(returning, Statistic.standardDeviation.reducer))
     // Latitude kept, longitude reduced too: each row's values in the same order.
     for reducer in [mean, Statistic.standardDeviation.reducer] {
       let streamed = try run(

@@ -13,8 +13,9 @@ bool floe_kernels_have_avx2(void);
 
 /// Over float32 values laid out [steps][points]: for each point, continues `count`, `sum`
 /// (may be NULL) and `squares` (may be NULL) with its valid values (not NaN, not m0, not
-/// m1) in step order. Only call when floe_kernels_have_avx2().
+/// m1) in step order; or, if `fresh`, starts them from zero without reading what they hold.
+/// Only call when floe_kernels_have_avx2().
 void floe_time_sums_avx2(const float *values, size_t steps, size_t points, float m0, float m1,
-                         double *count, double *sum, double *squares);
+                         bool fresh, double *count, double *sum, double *squares);
 
 #endif

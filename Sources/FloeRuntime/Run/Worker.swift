@@ -34,6 +34,8 @@ public final class Worker {
   private var hasRead = false
   /// How units are cut to stay in cache, if they are.
   let pieces: UnitPieces?
+  /// The reducer, if it folds placed pieces straight into the unit's partial.
+  let inPlace: (any ReducesPiecesInPlace)?
 
   public init(
     plan: ReductionPlan, sizing: SuperstepSizing, reducer: any Reducer, source: any UnitSource,
@@ -55,6 +57,7 @@ public final class Worker {
     receiveBuffers = exchangeSteps.receiveFrom.map { _ in [] }
     pieces = UnitPieces.choose(
       plan: plan, reducer: reducer, source: source, elementSize: elementSize)
+    inPlace = reducer as? any ReducesPiecesInPlace
   }
 
   deinit { buffer.deallocate() }
@@ -115,6 +118,8 @@ public final class Worker {
       let d = pieces?.dimension ?? 0
       let length = pieces?.length ?? count[0]
       let placed = pieces?.kind == .placed
+      // Whether the pieces fold straight into the unit's partial.
+      var inPlace = false
       var first = 0
       while first < count[d] {
         var pieceStart = start
@@ -123,10 +128,20 @@ public final class Worker {
         pieceCount[d] = Swift.min(length, count[d] - first)
         let block = try read(unit: u, start: pieceStart, count: pieceCount, report: &report)
         let computeStart = ProcessStats.now()
-        if placed {
+        let pointsPerIndex = block.points / pieceCount[d]
+        if placed && partial == nil, let reducer = self.inPlace,
+          let unset = reducer.unsetPartial(points: pointsPerIndex * count[d], piecesLike: block)
+        {
+          // Its values are set as the pieces fold in: they cover every point.
+          partial = unset
+          inPlace = true
+        }
+        if inPlace {
+          self.inPlace!.accumulate(
+            block, into: &partial!, atPoint: first * pointsPerIndex, continuing: false)
+        } else if placed {
           var piece = reducer.makePartial(points: block.points)
           reducer.accumulate(block, into: &piece)
-          let pointsPerIndex = block.points / pieceCount[d]
           if partial == nil {
             // Its values are set as the pieces are placed: they cover every point.
             partial = Partial(unsetLike: piece, points: pointsPerIndex * count[d])
