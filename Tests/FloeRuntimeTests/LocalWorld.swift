@@ -94,15 +94,19 @@ struct LocalTransport: Transport {
     if buffer.count < bytes.count { buffer = bytes } else { buffer[..<bytes.count] = bytes[...] }
     return bytes.count
   }
-  func send(_ values: [Double], to: Int, tag: Int) throws {
-    world.put(values.withUnsafeBytes { Array($0) }, from: rank, to: to, tag: tag)
+  func send(each arrays: [[Double]], to: Int, tag: Int) throws {
+    for values in arrays {
+      world.put(values.withUnsafeBytes { Array($0) }, from: rank, to: to, tag: tag)
+    }
   }
-  func receive(_ count: Int, from: Int, tag: Int) throws -> [Double] {
-    let bytes = world.take(from: from, to: rank, tag: tag)
-    precondition(bytes.count == count * 8, "\(bytes.count) bytes, \(count) doubles expected")
-    return [Double](unsafeUninitializedCapacity: count) {
-      UnsafeMutableRawBufferPointer($0).copyBytes(from: bytes)
-      $1 = count
+  func receive(counts: [Int], from: Int, tag: Int) throws -> [[Double]] {
+    try counts.map { count in
+      let bytes = world.take(from: from, to: rank, tag: tag)
+      precondition(bytes.count == count * 8, "\(bytes.count) bytes, \(count) doubles expected")
+      return [Double](unsafeUninitializedCapacity: count) {
+        UnsafeMutableRawBufferPointer($0).copyBytes(from: bytes)
+        $1 = count
+      }
     }
   }
 

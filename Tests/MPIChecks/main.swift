@@ -134,6 +134,38 @@ var ib = [UInt16](repeating: rank == 0 ? 77 : 0, count: 4)
 try ib.withUnsafeMutableBufferPointer { try world.ibroadcast($0, root: 0).wait(.sleeping) }
 expect("ibroadcast", ib, [77, 77, 77, 77])
 try world.ibarrier().wait(.sleeping)
+// many arrays at once, one message each (the exchange's values), an empty one among them;
+// 1 MiB arrays go by rendezvous, so all are in flight together. Sends and receives both
+// wait: even ranks send first, odd ranks receive first.
+if size > 1 {
+  let arrays: [[Double]] = [
+    [Double](repeating: Double(rank), count: 1 << 17), [], [Double(rank), 0.5],
+    (0..<(1 << 17)).map { Double($0 + rank) },
+  ]
+  var got: [[Double]] = []
+  for turn in 0..<2 {
+    if (rank + turn) % 2 == 0 {
+      try world.send(each: arrays, to: next, tag: 11, .sleeping)
+    } else {
+      got = try world.receive(
+        Double.self, counts: arrays.map(\.count), from: previous, tag: 11, .sleeping)
+    }
+  }
+  expect("send each / receive counts", got.map(\.count), arrays.map(\.count))
+  expect("send each first", got.first?.first, Double(previous))
+  expect("send each third", got.count == 4 ? got[2] : [], [Double(previous), 0.5])
+  expect("send each last", got.last?.last, Double((1 << 17) - 1 + previous))
+  // A message shorter than its receive is an error naming the sender.
+  for turn in 0..<2 {
+    if (rank + turn) % 2 == 0 {
+      try world.send(each: [[1.0]], to: next, tag: 12, .sleeping)
+    } else {
+      expectThrows("receive counts of a shorter message", contains: "from rank \(previous)") {
+        _ = try world.receive(Double.self, counts: [2], from: previous, tag: 12, .sleeping)
+      }
+    }
+  }
+}
 passed += 1
 
 // sub-communicators

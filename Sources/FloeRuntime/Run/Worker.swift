@@ -212,8 +212,11 @@ public final class Worker {
       let rank = workerRanks[child]
       let count = try transport.receive(from: rank, tag: tag, into: &receiveBuffers[i])
       received.append(
-        try NodeSet(layout: receiveBuffers[i][..<count], tree: tree) { n in
-          n == 0 ? [] : try transport.receive(n, from: rank, tag: tag)
+        try NodeSet(layout: receiveBuffers[i][..<count], tree: tree) { counts in
+          // Empty arrays travel as no message at all.
+          var arrays = try transport.receive(
+            counts: counts.filter { $0 > 0 }, from: rank, tag: tag)[...]
+          return counts.map { $0 == 0 ? [] : arrays.popFirst()! }
         })
     }
     guard let parent else {
@@ -228,9 +231,7 @@ public final class Worker {
     report.sent.count(
       sendBuffer.count + values.reduce(0) { $0 + $1.count * 8 }, withinHost: sharesHost[parent])
     try transport.send(sendBuffer, to: workerRanks[parent], tag: tag)
-    for array in values where !array.isEmpty {
-      try transport.send(array, to: workerRanks[parent], tag: tag)
-    }
+    try transport.send(each: values.filter { !$0.isEmpty }, to: workerRanks[parent], tag: tag)
   }
 
   /// On the keeper: finalizes every tile and writes it. Throws if a tile is incomplete,

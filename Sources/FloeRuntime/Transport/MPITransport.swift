@@ -50,14 +50,11 @@ public struct MPITransport: Transport {
     try communicator.receive(from: rank, tag: tag, into: &buffer, waiting)
   }
 
-  public func send(_ values: [Double], to rank: Int, tag: Int) throws {
-    try communicator.send(values, to: rank, tag: tag, waiting)
+  public func send(each arrays: [[Double]], to rank: Int, tag: Int) throws {
+    try communicator.send(each: arrays, to: rank, tag: tag, waiting)
   }
 
-  public func receive(_ count: Int, from rank: Int, tag: Int) throws -> [Double] {
-    var values = [Double](unsafeUninitializedCapacity: count) { $1 = count }
-    let received = try communicator.receive(from: rank, tag: tag, into: &values, waiting)
-    precondition(received == count, "rank \(rank) sent \(received) doubles, \(count) expected")
-    return values
+  public func receive(counts: [Int], from rank: Int, tag: Int) throws -> [[Double]] {
+    try communicator.receive(Double.self, counts: counts, from: rank, tag: tag, waiting)
   }
 }

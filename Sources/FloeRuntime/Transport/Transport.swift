@@ -19,9 +19,10 @@ public protocol Transport {
   /// which grows if it is too short (a buffer kept across messages then costs no fresh
   /// pages); returns how many arrived.
   func receive(from rank: Int, tag: Int, into buffer: inout [UInt8]) throws -> Int
-  /// Sends doubles to one rank straight from their array (no copy into bytes first).
-  func send(_ values: [Double], to rank: Int, tag: Int) throws
-  /// Receives the next message from one rank with `tag`, which holds `count` doubles, into
-  /// a fresh array.
-  func receive(_ count: Int, from rank: Int, tag: Int) throws -> [Double]
+  /// Sends each array to one rank as a message of its own, straight from its memory (no
+  /// copy into bytes first), all in flight at once.
+  func send(each arrays: [[Double]], to rank: Int, tag: Int) throws
+  /// Receives the next messages from one rank with `tag`, one per entry of `counts`, each
+  /// holding that many doubles, into fresh arrays.
+  func receive(counts: [Int], from rank: Int, tag: Int) throws -> [[Double]]
 }

@@ -118,12 +118,17 @@ public struct NodeSet: Sendable {
     }
   }
 
-  /// Reads a layout (`encodeLayout`) from the start of `layout`, and takes each partial's
-  /// stored doubles, in the layout's order, from `values`, called with how many.
+  /// Reads a layout (`encodeLayout`) from the start of `layout`, and takes every partial's
+  /// stored doubles at once from `values`, called with how many each holds, in the layout's
+  /// order (the exchange receives them all together).
   public init(
-    layout bytes: ArraySlice<UInt8>, tree: CanonicalTree, values: (Int) throws -> [Double]
+    layout bytes: ArraySlice<UInt8>, tree: CanonicalTree, values: ([Int]) throws -> [[Double]]
   ) rethrows {
-    try self.init(layout: Self.readLayout(bytes).nodes, tree: tree, values: values)
+    let layout = Self.readLayout(bytes).nodes
+    let counts = layout.flatMap(\.storedCounts)
+    var arrays = try values(counts)[...]
+    precondition(arrays.count == counts.count, "\(arrays.count) arrays for \(counts.count)")
+    self.init(layout: layout, tree: tree) { _ in arrays.popFirst()! }
   }
 
   /// A node of a layout, without its values.
@@ -134,6 +139,14 @@ public struct NodeSet: Sendable {
     var groups: [Int]?
     /// Per partial (per slot of a grouped one): field 0's value if held once.
     var sameField0: [Double?]
+
+    /// Fields per partial: slots of equal fields, one per group.
+    var partFields: Int { groups.map { $0.isEmpty ? 0 : fields / $0.count } ?? fields }
+
+    /// Doubles stored per partial, in order (field 0 held once is not stored).
+    var storedCounts: [Int] {
+      sameField0.map { points * ($0 == nil ? partFields : partFields - 1) }
+    }
   }
 
   private init(layout: [NodeLayout], tree: CanonicalTree, values: (Int) throws -> [Double])
@@ -141,12 +154,9 @@ public struct NodeSet: Sendable {
   {
     self.tree = tree
     for entry in layout {
-      // Slots of equal fields, one per group.
-      let fields = entry.groups.map { $0.isEmpty ? 0 : entry.fields / $0.count } ?? entry.fields
-      let parts = try entry.sameField0.map { field0 in
-        let stored = field0 == nil ? fields : fields - 1
-        return Partial(
-          points: entry.points, fields: fields, storage: try values(entry.points * stored),
+      let parts = try zip(entry.sameField0, entry.storedCounts).map { field0, count in
+        Partial(
+          points: entry.points, fields: entry.partFields, storage: try values(count),
           sameField0: field0)
       }
       nodes[entry.node] =
