@@ -119,7 +119,7 @@ public final class Worker {
       let length = pieces?.length ?? count[0]
       let placed = pieces?.kind == .placed
       // Whether the pieces fold straight into the unit's partial.
-      var inPlace = false
+      var foldsInPlace = false
       var first = 0
       while first < count[d] {
         var pieceStart = start
@@ -134,9 +134,9 @@ public final class Worker {
         {
           // Its values are set as the pieces fold in: they cover every point.
           partial = unset
-          inPlace = true
+          foldsInPlace = true
         }
-        if inPlace {
+        if foldsInPlace {
           self.inPlace!.accumulate(
             block, into: &partial!, atPoint: first * pointsPerIndex, continuing: false)
         } else if placed {
