@@ -99,8 +99,10 @@ final class GenTests: ScratchTestCase {
     let result = try MPIRun.mpirun(3, "floe", ["gen", "--shape", "4,3"])
     XCTAssertFalse(result.timedOut)
     XCTAssertNotEqual(result.status, 0)
+    // Without its "Error: " prefix: on the simulated cluster, Open MPI's TCP warning from a
+    // peer whose connection the exiting rank reset was once printed into the middle of it.
     XCTAssertEqual(
-      result.stderr.components(separatedBy: "Error: Missing expected argument '--output <output>'")
+      result.stderr.components(separatedBy: "Missing expected argument '--output <output>'")
         .count, 2, result.stderr)
     let help = try MPIRun.mpirun(3, "floe", ["gen", "--help"])
     XCTAssertSucceeded(help, "floe gen --help")
