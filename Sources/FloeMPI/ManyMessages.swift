@@ -23,13 +23,7 @@ extension Communicator {
     func post(_ i: Int) throws(MPIError) {
       guard i < arrays.count else { return try waitAll(&requests, waiting, "MPI_Isend") }
       try arrays[i].withUnsafeBufferPointer { (buffer) throws(MPIError) in
-        var request: MPI_Request? = nil
-        let count = try mpiCount(buffer.count, "MPI_Isend")
-        try check(
-          MPI_Isend(
-            UnsafeRawPointer(buffer.baseAddress), count, T.mpiType.handle, Int32(destination),
-            Int32(tag), handle, &request), "MPI_Isend")
-        requests.append(request)
+        requests.append(try isend(buffer, to: destination, tag: tag).handle)
         try post(i + 1)
       }
     }
@@ -67,13 +61,7 @@ extension Communicator {
       var failure: MPIError?
       let array = [T](unsafeUninitializedCapacity: counts[i]) { buffer, initialized in
         do throws(MPIError) {
-          var request: MPI_Request? = nil
-          let count = try mpiCount(counts[i], "MPI_Irecv")
-          try check(
-            MPI_Irecv(
-              UnsafeMutableRawPointer(buffer.baseAddress), count, T.mpiType.handle,
-              Int32(source), Int32(tag), handle, &request), "MPI_Irecv")
-          requests.append(request)
+          requests.append(try ireceive(into: buffer, from: source, tag: tag).handle)
           try post(i + 1)
           initialized = counts[i]
         } catch {
