@@ -16,10 +16,10 @@ final class LocalJobTests: XCTestCase {
   }()
 
   /// Runs on `ranks` threads with a budget that lets each worker take `share` units per
-  /// superstep (0: all of them).
+  /// superstep (0: all of them); `holding`: the workers keep their nodes until the end.
   func run(
     ranks: Int, share: Int, statistic: Statistic, reduced: [Bool], failOn: [Int]? = nil,
-    checkpointing: Checkpointing? = nil, hosts: [String]? = nil
+    checkpointing: Checkpointing? = nil, hosts: [String]? = nil, holding: Bool = false
   ) throws -> ([Double], [Result<RunSummary?, any Error>]) {
     let plan = ReductionPlan(
       shape: shape, reduced: reduced, chunks: [4, 3, 7], targetUnitElements: 1)
@@ -27,11 +27,12 @@ final class LocalJobTests: XCTestCase {
     let budget = SuperstepSizing.bytesPerRank(
       plan: plan, workers: ReductionJob.workers(worldSize: ranks),
       share: share == 0 ? plan.unitCount : share,
-      elementSize: 4, fieldsPerPoint: reducer.fieldsPerPoint)
+      elementSize: 4, fieldsPerPoint: reducer.fieldsPerPoint, holding: holding)
     let sizing = try SuperstepSizing(
       plan: plan, workers: ReductionJob.workers(worldSize: ranks),
       budget: MemorySize(bytes: budget),
-      elementSize: 4, fieldsPerPoint: reducer.fieldsPerPoint)
+      elementSize: 4, fieldsPerPoint: reducer.fieldsPerPoint, holding: holding)
+    XCTAssertEqual(sizing.holdsNodes, holding)
     let job = ReductionJob(plan: plan, sizing: sizing, reducer: reducer)
     let sink = MemorySink(shape: plan.outputShape)
     let data = self.data
@@ -51,9 +52,10 @@ final class LocalJobTests: XCTestCase {
         var first: [Double]?
         var supersteps = Set<Int>()
         for ranks in [1, 2, 3, 5] {
-          for share in [1, 3, 0] {
+          for (share, holding) in [(1, false), (3, false), (0, false), (1, true), (3, true)] {
             let (values, results) = try run(
-              ranks: ranks, share: share, statistic: statistic, reduced: reduced)
+              ranks: ranks, share: share, statistic: statistic, reduced: reduced,
+              holding: holding)
             let summary = try XCTUnwrap(try results[0].get())
             supersteps.insert(summary.supersteps)
             XCTAssertEqual(summary.units, summary.workers.reduce(0) { $0 + $1.units })
@@ -62,7 +64,7 @@ final class LocalJobTests: XCTestCase {
             if let first {
               XCTAssertEqual(
                 bits, first.map(\.bitPattern),
-                "\(statistic) \(reduced) ranks \(ranks) share \(share)")
+                "\(statistic) \(reduced) ranks \(ranks) share \(share) holding \(holding)")
             } else {
               first = values
             }
@@ -87,8 +89,10 @@ final class LocalJobTests: XCTestCase {
       let saving = Checkpointing(
         everySupersteps: 1, everySeconds: .infinity,
         save: { state, done in saved.lock.withLock { saved.checkpoints.append((done, state)) } })
+      // Sized to hold nodes, but a job that saves checkpoints sends them every superstep.
       let (checkpointed, _) = try run(
-        ranks: 3, share: 2, statistic: statistic, reduced: reduced, checkpointing: saving)
+        ranks: 3, share: 2, statistic: statistic, reduced: reduced, checkpointing: saving,
+        holding: true)
       XCTAssertEqual(checkpointed.map(\.bitPattern), clean.map(\.bitPattern))
       // 28 units, at most 4 per superstep (shares follow the workers' speeds): a checkpoint
       // after each superstep but the last.
@@ -144,6 +148,31 @@ final class LocalJobTests: XCTestCase {
     }
   }
 
+  /// Workers that keep their nodes until the end: the same bits, each worker's units one
+  /// range, and one message per worker but the keeper in the whole job, within hosts first.
+  func testHeldNodesMoveOnceAtTheEnd() throws {
+    let reduced = [true, false, false]
+    let (alone, _) = try run(ranks: 1, share: 0, statistic: .standardDeviation, reduced: reduced)
+    for hosts in [
+      ["a", "a", "a"], ["a", "b", "a", "b", "a", "b", "a"], ["a", "a", "a", "a", "a"],
+    ] {
+      let (values, results) = try run(
+        ranks: hosts.count, share: 2, statistic: .standardDeviation, reduced: reduced,
+        hosts: hosts, holding: true)
+      XCTAssertEqual(values.map(\.bitPattern), alone.map(\.bitPattern), "\(hosts)")
+      let summary = try XCTUnwrap(try results[0].get())
+      XCTAssertGreaterThan(summary.supersteps, 2, "\(hosts)")
+      let workers = hosts.count - 1
+      let hostsWithWorkers = Set(hosts.dropFirst()).count
+      let sum = { (f: (WorkerReport) -> Int) in summary.workers.reduce(0) { $0 + f($1) } }
+      XCTAssertEqual(
+        sum(\.sent.messagesWithinHost) + sum(\.sent.messagesAcrossHosts), workers - 1,
+        "\(hosts): every worker but the keeper sends once")
+      XCTAssertEqual(sum(\.sent.messagesAcrossHosts), hostsWithWorkers - 1, "\(hosts)")
+      XCTAssertEqual(summary.workers[0].sent.messagesWithinHost, 0, "the keeper sends nothing")
+    }
+  }
+
   func testMatchesAPlainSerialMean() throws {
     let (values, _) = try run(ranks: 3, share: 2, statistic: .mean, reduced: [true, false, false])
     let plane = shape[1] * shape[2]
@@ -155,8 +184,15 @@ final class LocalJobTests: XCTestCase {
   }
 
   func testAFailingUnitEndsEveryRankWithOneError() throws {
-    let (_, results) = try run(
-      ranks: 4, share: 2, statistic: .mean, reduced: [true, false, false], failOn: [20, 3, 0])
+    for holding in [false, true] {
+      let (_, results) = try run(
+        ranks: 4, share: 2, statistic: .mean, reduced: [true, false, false], failOn: [20, 3, 0],
+        holding: holding)
+      try checkOneError(results)
+    }
+  }
+
+  private func checkOneError(_ results: [Result<RunSummary?, any Error>]) throws {
     for (rank, result) in results.enumerated() {
       XCTAssertThrowsError(try result.get(), "rank \(rank)") { error in
         XCTAssertEqual((error as? JobFailure)?.exitCode, 1)

@@ -136,4 +136,50 @@ final class PlanTests: XCTestCase {
     XCTAssertEqual(tail.first?.lowerBound, 95)
     for (a, b) in zip(tail, tail.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
   }
+
+  /// Held ranges: every unit given out once, each worker's units one range over the whole
+  /// job, and every superstep gives something out until nothing is left.
+  func testHeldRangesStayOneRangePerWorker() {
+    var state: UInt64 = 3
+    for workers in 1...6 {
+      for (start, total) in [(0, 1), (0, 7), (0, 250), (40, 97)] {
+        var held = HeldRanges(start: start, total: total, workers: workers)
+        var given = [Int](repeating: 0, count: total)
+        var mine = [[Int]](repeating: [], count: workers)
+        var steps = 0
+        while held.remaining > 0 {
+          let shares = (0..<workers).map { _ -> Int in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return 1 + Int(state >> 60)
+          }
+          let before = held.remaining
+          let ranges = held.next(shares: shares)
+          XCTAssertLessThan(held.remaining, before, "\(workers) workers: progress")
+          for (w, r) in ranges.enumerated() {
+            XCTAssertLessThanOrEqual(r.count, shares[w])
+            for u in r { given[u] += 1 }
+            mine[w] += Array(r)
+          }
+          steps += 1
+        }
+        XCTAssertEqual(
+          given, (0..<total).map { $0 < start ? 0 : 1 }, "\(workers) \(start) \(total)")
+        for (w, units) in mine.enumerated() {
+          let sorted = units.sorted()
+          guard let first = sorted.first, let last = sorted.last else { continue }
+          XCTAssertEqual(sorted, Array(first...last), "worker \(w) of \(workers): one range")
+          XCTAssertEqual(held.held[w], first..<(last + 1))
+        }
+      }
+    }
+    // Two workers of equal speed meet in the middle, one from each end.
+    var two = HeldRanges(start: 0, total: 10, workers: 2)
+    XCTAssertEqual(two.next(shares: [3, 3]), [0..<3, 7..<10])
+    XCTAssertEqual(two.next(shares: [3, 3]), [3..<5, 5..<7], "what is left, split in proportion")
+    XCTAssertEqual(two.remaining, 0)
+    // Three: the middle worker starts in the middle and takes from the larger side.
+    var three = HeldRanges(start: 0, total: 12, workers: 3)
+    XCTAssertEqual(three.next(shares: [2, 2, 2]), [0..<2, 6..<8, 10..<12])
+    XCTAssertEqual(three.next(shares: [2, 2, 2]), [2..<4, 4..<6, 8..<10])
+  }
 }

@@ -99,6 +99,9 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   public var budgetBytes: Int
   /// The budget as the plan states it ("--memory-per-node 8.0 GiB (4 rank(s) on ...)").
   public var budgetText: String = ""
+  /// Whether the workers may keep their nodes until the end (`SuperstepSizing.holdsNodes`):
+  /// not when the job saves checkpoints.
+  public var holdsNodes = true
   /// The host of each rank and its memory (rank 0 gathers them before planning).
   public var placement = Placement(hosts: [""])
   public var fieldsPerPoint: Int
@@ -148,7 +151,7 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
     do {
       return try SuperstepSizing(
         plan: plan, workers: workers, budget: MemorySize(bytes: budgetBytes),
-        elementSize: readsFloat32 ? 4 : 8, fields: partialFields)
+        elementSize: readsFloat32 ? 4 : 8, fields: partialFields, holding: holdsNodes)
     } catch {
       // Say where a per-rank figure came from when the user gave one per node.
       guard budgetText.hasPrefix("--memory-per-node") else { throw error }

@@ -178,6 +178,7 @@ extension ReductionSetup {
       setup.files = concatenation.files
       setup.fileSteps = concatenation.steps
     }
+    setup.holdsNodes = request.checkpoint == nil
     if case .percentile = request.statistic { return setup }
     setup.fieldsPerPoint = setup.reducer(for: request).fieldsPerPoint
     _ = try setup.sizing()
@@ -309,7 +310,7 @@ extension ReductionSetup {
       about \(sizing.supersteps) supersteps of up to \(sizing.unitsPerWorker) unit(s) per worker; \
       \(MemorySize.format(sizing.unitsPerWorker * sizing.unitBytes)) read per worker per superstep
       floe: plan: memory per rank \(MemorySize.format(sizing.bytesPerRank)) of \
-      \(budgetText)
+      \(budgetText)\(workers < 2 ? "" : sizing.holdsNodes ? "; each worker keeps its results until the end" : "; results go to the keeper after every superstep")
       """
   }
 }

@@ -34,28 +34,37 @@ public struct SuperstepSizing: Sendable, Equatable {
   public let bytesPerRank: Int
   /// Supersteps if every worker runs at the same speed.
   public let supersteps: Int
+  /// Each worker keeps its nodes until the end of the job, where they are merged into the
+  /// keeper's (`HeldRanges`); otherwise they go to the keeper after every superstep.
+  public let holdsNodes: Bool
 
   /// Sizes supersteps for `workers` workers, or refuses with the figure one unit needs.
   public init(
-    plan: ReductionPlan, workers: Int, budget: MemorySize, elementSize: Int, fieldsPerPoint: Int
+    plan: ReductionPlan, workers: Int, budget: MemorySize, elementSize: Int, fieldsPerPoint: Int,
+    holding: Bool = false
   ) throws(PlanError) {
     try self.init(
       plan: plan, workers: workers, budget: budget, elementSize: elementSize,
-      fields: PartialFields(fieldsPerPoint))
+      fields: PartialFields(fieldsPerPoint), holding: holding)
   }
 
   /// Sizes supersteps for partials of `fields` per point by tree level.
+  /// `holding`: let each worker keep its nodes until the end if the budget holds them
+  /// (a job that saves checkpoints cannot: a checkpoint holds every unit before a point).
   public init(
-    plan: ReductionPlan, workers: Int, budget: MemorySize, elementSize: Int, fields: PartialFields
+    plan: ReductionPlan, workers: Int, budget: MemorySize, elementSize: Int, fields: PartialFields,
+    holding: Bool = false
   ) throws(PlanError) {
     unitBytes = plan.maxUnitElements * elementSize
     partialBytes =
       plan.maxTilePoints * fields.at(level: CanonicalTree(leaves: plan.unitsPerTile).height) * 8
-    let fit = { (r: Int) in
+    let fitWith = { (held: Bool, r: Int) in
       Self.bytes(
         plan: plan, workers: workers, share: r, unitBytes: plan.maxUnitElements * elementSize,
-        fields: fields)
+        fields: fields, holding: held)
     }
+    holdsNodes = holding && fitWith(true, 1) <= budget.bytes
+    let fit = { [holdsNodes] (r: Int) in fitWith(holdsNodes, r) }
     let needed = fit(1)
     guard needed <= budget.bytes else {
       throw PlanError(
@@ -79,25 +88,28 @@ public struct SuperstepSizing: Sendable, Equatable {
 
   /// The budget a share of `share` units per worker per superstep needs (its data and partials).
   public static func bytesPerRank(
-    plan: ReductionPlan, workers: Int, share: Int, elementSize: Int, fieldsPerPoint: Int
+    plan: ReductionPlan, workers: Int, share: Int, elementSize: Int, fieldsPerPoint: Int,
+    holding: Bool = false
   ) -> Int {
     bytesPerRank(
       plan: plan, workers: workers, share: share, elementSize: elementSize,
-      fields: PartialFields(fieldsPerPoint))
+      fields: PartialFields(fieldsPerPoint), holding: holding)
   }
 
   /// The same for partials of `fields` per point by tree level.
   public static func bytesPerRank(
-    plan: ReductionPlan, workers: Int, share: Int, elementSize: Int, fields: PartialFields
+    plan: ReductionPlan, workers: Int, share: Int, elementSize: Int, fields: PartialFields,
+    holding: Bool = false
   ) -> Int {
     bytes(
       plan: plan, workers: workers, share: share, unitBytes: plan.maxUnitElements * elementSize,
-      fields: fields)
+      fields: fields, holding: holding)
   }
 
   /// The memory model (documented in docs/runtime.md).
   static func bytes(
-    plan: ReductionPlan, workers: Int, share: Int, unitBytes: Int, fields: PartialFields
+    plan: ReductionPlan, workers: Int, share: Int, unitBytes: Int, fields: PartialFields,
+    holding: Bool = false
   ) -> Int {
     let tree = CanonicalTree(leaves: plan.unitsPerTile)
     let pointBytes = plan.maxTilePoints * 8
@@ -113,13 +125,23 @@ public struct SuperstepSizing: Sendable, Equatable {
     }
     let reads = share * unitBytes
     let largest = fields.at(level: tree.height) * pointBytes
+    // A tile in progress: at most one node per level below the root at each end of a range.
+    let frontier = (0..<tree.height).reduce(0) { $0 + fields.at(level: $1) } * pointBytes
+    let tiles = Swift.min(plan.tileCount, plan.unitCount)
+    if holding {
+      // Own superstep's nodes and a merge temporary, then what a worker holds: its range's
+      // finished tiles and the frontiers at its two ends (one for worker 0's prefix and the
+      // last worker's suffix), and at the end the range it receives from its subtree. With
+      // one worker: a prefix; with two: a prefix and the suffix it receives.
+      let ends = workers == 1 ? 1 : workers == 2 ? 2 : 4
+      return reads + nodes(share) + largest + tiles * largest + ends * frontier
+    }
     // Own nodes, the subtree's nodes received in the exchange, one merge temporary.
     let exchange = nodes(share) + nodes(share * workers) + largest
     // The keeper's finished tiles and the frontier of the tile in progress: supersteps go
     // out in unit order, so the keeper holds the tile's units up to some point, at most one
     // node per level below the root.
-    let frontier = (0..<tree.height).reduce(0) { $0 + fields.at(level: $1) } * pointBytes
-    let kept = Swift.min(plan.tileCount, plan.unitCount) * largest + frontier
+    let kept = tiles * largest + frontier
     return reads + exchange + kept
   }
 }

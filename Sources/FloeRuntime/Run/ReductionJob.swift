@@ -43,6 +43,9 @@ public struct ReductionJob: Sendable {
     let workers = Self.workers(worldSize: transport.size)
     let workerRanks = placement.workerRanks
     let index = workerRanks.firstIndex(of: transport.rank) ?? -1
+    // A checkpoint holds every unit before a point, so its job sends its nodes to the
+    // keeper after every superstep.
+    let holding = sizing.holdsNodes && checkpointing == nil
     var worker: Worker?
     if alone || transport.rank > 0 {
       let source: any UnitSource
@@ -51,7 +54,7 @@ public struct ReductionJob: Sendable {
       }
       worker = Worker(
         plan: plan, sizing: sizing, reducer: reducer, source: source, index: index,
-        placement: placement, transport: transport)
+        placement: placement, transport: transport, holdsNodes: holding)
     }
     var restoreError: String?
     if let worker, worker.index == 0, let checkpointing, let state = checkpointing.state {
@@ -68,8 +71,8 @@ public struct ReductionJob: Sendable {
       case .work(let range):
         return worker.superstep(range, number: step)
       case .finish:
-        var report = WorkerReport()
-        if worker.index == 0 {
+        var report = worker.gather(number: step)
+        if worker.index == 0, report.error == nil {
           var sink: (any ResultSink)?
           do {
             sink = try makeSink()
@@ -129,7 +132,7 @@ public struct ReductionJob: Sendable {
     // Rank 0: the scheduler.
     let scheduler = Scheduler(
       plan: plan, sizing: sizing, workers: workers, startingAt: checkpointing?.unitsDone ?? 0,
-      order: workerRanks.map { alone ? 0 : $0 - 1 })
+      order: workerRanks.map { alone ? 0 : $0 - 1 }, holding: holding)
     let start = ProcessStats.now()
     let cpuAtStart = ProcessStats.cpuSeconds
     // Sends the superstep's orders (its ranges, else `order` to all) and collects reports.

@@ -5,8 +5,11 @@ public final class Scheduler {
   let workers: Int
   /// The units before this one were done before this run (a resumed job).
   let startingAt: Int
-  /// Every unit before this one has gone out.
+  /// Units given out so far, counted from 0 (a resumed job's done units included). Without
+  /// held nodes, every unit before this one has gone out.
   private(set) var position = 0
+  /// When each worker keeps its nodes until the end: who holds which units so far.
+  private var held: HeldRanges?
   private var speeds: [Double]
   private var totals: [WorkerReport]
   private(set) var supersteps = 0
@@ -16,9 +19,11 @@ public final class Scheduler {
 
   /// `startingAt`: the units before it are done (a resumed job). `order`: which worker takes
   /// the first units of a superstep, which the next, ... (default: 0, 1, 2, ...).
+  /// `holding`: each worker keeps its nodes until the end (`SuperstepSizing.holdsNodes`),
+  /// so its units over the whole job form one range (`HeldRanges`).
   public init(
     plan: ReductionPlan, sizing: SuperstepSizing, workers: Int, startingAt: Int = 0,
-    order: [Int]? = nil
+    order: [Int]? = nil, holding: Bool = false
   ) {
     self.plan = plan
     self.sizing = sizing
@@ -27,6 +32,7 @@ public final class Scheduler {
     self.order = order ?? Array(0..<workers)
     precondition(self.order.sorted() == Array(0..<workers), "order \(self.order) of \(workers)")
     position = startingAt
+    if holding { held = HeldRanges(start: startingAt, total: plan.unitCount, workers: workers) }
     speeds = [Double](repeating: 1, count: workers)
     totals = [WorkerReport](repeating: WorkerReport(), count: workers)
   }
@@ -34,12 +40,19 @@ public final class Scheduler {
   /// The next superstep's ranges, one per worker, or nil when every unit has gone out.
   public func nextRanges() -> [Range<Int>]? {
     guard position < plan.unitCount else { return nil }
-    let inOrder = Assignment.next(
-      position: position, total: plan.unitCount, speeds: order.map { speeds[$0] },
-      cap: sizing.unitsPerWorker)
-    position = inOrder.last?.upperBound ?? position
+    let inOrder: [Range<Int>]
+    if held != nil {
+      inOrder = held!.next(
+        shares: Assignment.shares(speeds: order.map { speeds[$0] }, cap: sizing.unitsPerWorker))
+      position += inOrder.reduce(0) { $0 + $1.count }
+    } else {
+      inOrder = Assignment.next(
+        position: position, total: plan.unitCount, speeds: order.map { speeds[$0] },
+        cap: sizing.unitsPerWorker)
+      position = inOrder.last?.upperBound ?? position
+    }
     supersteps += 1
-    var ranges = [Range<Int>](repeating: position..<position, count: workers)
+    var ranges = [Range<Int>](repeating: 0..<0, count: workers)
     for (slot, w) in order.enumerated() { ranges[w] = inOrder[slot] }
     return ranges
   }

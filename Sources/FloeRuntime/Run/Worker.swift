@@ -18,7 +18,11 @@ public final class Worker {
   /// Buffer for one unit's values, reused for every unit.
   private var buffer: UnsafeMutableRawBufferPointer
   private let elementSize: Int
-  /// On the keeper (worker 0): every node merged so far.
+  /// Whether this worker keeps its nodes until the end of the job (`SuperstepSizing.holdsNodes`):
+  /// its units form one range (`HeldRanges`), and `gather` merges them into the keeper's.
+  let holdsNodes: Bool
+  /// On the keeper (worker 0): every node merged so far; with held nodes, on every worker:
+  /// its own.
   private(set) var kept: NodeSet
   /// On the keeper: the last superstep's nodes, its own and those received, not yet merged
   /// into `kept`. The merge waits for the next superstep (and counts in its compute time),
@@ -39,9 +43,10 @@ public final class Worker {
 
   public init(
     plan: ReductionPlan, sizing: SuperstepSizing, reducer: any Reducer, source: any UnitSource,
-    index: Int, placement: Placement, transport: any Transport
+    index: Int, placement: Placement, transport: any Transport, holdsNodes: Bool = false
   ) {
     self.plan = plan
+    self.holdsNodes = holdsNodes
     self.reducer = reducer
     self.tree = CanonicalTree(leaves: plan.unitsPerTile)
     self.source = source
@@ -93,6 +98,33 @@ public final class Worker {
       report.error = error.description
       nodes = NodeSet(tree: tree)
     }
+    if holdsNodes {
+      let start = ProcessStats.now()
+      kept.merge(nodes, reducer: reducer)
+      report.computeSeconds += ProcessStats.now() - start
+    } else {
+      exchange(&nodes, number: number, report: &report)
+    }
+    report.peakRSSBytes = ProcessStats.peakRSSBytes
+    report.cpuSeconds = ProcessStats.cpuSeconds
+    return report
+  }
+
+  /// With held nodes, at the end of the job: every worker's nodes go to the keeper along
+  /// the exchange tree. Neighbouring workers hold neighbouring ranges, so they combine as
+  /// they travel, as a superstep's do.
+  public func gather(number: Int) -> WorkerReport {
+    var report = WorkerReport()
+    if holdsNodes {
+      var nodes = kept
+      kept = NodeSet(tree: tree)
+      exchange(&nodes, number: number, report: &report)
+    }
+    return report
+  }
+
+  /// The exchange, timed, its failure put in the report.
+  private func exchange(_ nodes: inout NodeSet, number: Int, report: inout WorkerReport) {
     let start = ProcessStats.now()
     do {
       try exchange(&nodes, tag: 1000 + number % 1000, report: &report)
@@ -100,10 +132,7 @@ public final class Worker {
       report.error =
         report.error ?? "rank \(transport.rank) on \(transport.host): exchange failed: \(error)"
     }
-    report.exchangeSeconds = ProcessStats.now() - start
-    report.peakRSSBytes = ProcessStats.peakRSSBytes
-    report.cpuSeconds = ProcessStats.cpuSeconds
-    return report
+    report.exchangeSeconds += ProcessStats.now() - start
   }
 
   /// Reads and reduces the range's units one after the other through one reused buffer:

@@ -4,12 +4,7 @@ public enum Assignment {
   /// `cap` units and the others in proportion to their speed (at least one each while
   /// units remain). Contiguity in worker order keeps each exchange a merge of neighbours.
   public static func next(position: Int, total: Int, speeds: [Double], cap: Int) -> [Range<Int>] {
-    precondition(!speeds.isEmpty && cap > 0)
-    let fastest = speeds.max() ?? 1
-    var shares = speeds.map { speed -> Int in
-      guard fastest > 0, speed > 0 else { return cap }
-      return Swift.max(1, Swift.min(cap, Int((Double(cap) * speed / fastest).rounded(.down))))
-    }
+    var shares = Self.shares(speeds: speeds, cap: cap)
     let remaining = total - position
     var sum = shares.reduce(0, +)
     if sum > remaining {
@@ -30,5 +25,16 @@ public enum Assignment {
       start += share
     }
     return ranges
+  }
+
+  /// What each worker should take: the fastest `cap` units, the others in proportion to
+  /// their speed, at least one each.
+  public static func shares(speeds: [Double], cap: Int) -> [Int] {
+    precondition(!speeds.isEmpty && cap > 0)
+    let fastest = speeds.max() ?? 1
+    return speeds.map { speed -> Int in
+      guard fastest > 0, speed > 0 else { return cap }
+      return Swift.max(1, Swift.min(cap, Int((Double(cap) * speed / fastest).rounded(.down))))
+    }
   }
 }
