@@ -21,7 +21,9 @@ public struct PartialFields: Sendable, Equatable {
 /// the partials — the tree nodes of its own range, those it receives from its subtree in the
 /// exchange, and, on the worker that keeps the results, the finished tiles until they are
 /// written — fits the budget. So supersteps (the points where work is balanced, and later
-/// checkpointed) come more often under a small budget. The memory a worker holds is less:
+/// checkpointed) come more often under a small budget. Workers that keep their results until
+/// the end (`holdsNodes`) hold their range's nodes instead of receiving a subtree's each
+/// superstep, and, at the end, the range they receive. The memory a worker holds is less:
 /// it reads and reduces its share one unit at a time through one unit's buffer.
 public struct SuperstepSizing: Sendable, Equatable {
   /// Units a worker takes at most per superstep.

@@ -41,9 +41,10 @@ public final class Scheduler {
   public func nextRanges() -> [Range<Int>]? {
     guard position < plan.unitCount else { return nil }
     let inOrder: [Range<Int>]
-    if held != nil {
-      inOrder = held!.next(
+    if var held {
+      inOrder = held.next(
         shares: Assignment.shares(speeds: order.map { speeds[$0] }, cap: sizing.unitsPerWorker))
+      self.held = held
       position += inOrder.reduce(0) { $0 + $1.count }
     } else {
       inOrder = Assignment.next(

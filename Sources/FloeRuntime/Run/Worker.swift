@@ -103,7 +103,7 @@ public final class Worker {
       kept.merge(nodes, reducer: reducer)
       report.computeSeconds += ProcessStats.now() - start
     } else {
-      exchange(&nodes, number: number, report: &report)
+      timedExchange(&nodes, number: number, report: &report)
     }
     report.peakRSSBytes = ProcessStats.peakRSSBytes
     report.cpuSeconds = ProcessStats.cpuSeconds
@@ -118,13 +118,13 @@ public final class Worker {
     if holdsNodes {
       var nodes = kept
       kept = NodeSet(tree: tree)
-      exchange(&nodes, number: number, report: &report)
+      timedExchange(&nodes, number: number, report: &report)
     }
     return report
   }
 
   /// The exchange, timed, its failure put in the report.
-  private func exchange(_ nodes: inout NodeSet, number: Int, report: inout WorkerReport) {
+  private func timedExchange(_ nodes: inout NodeSet, number: Int, report: inout WorkerReport) {
     let start = ProcessStats.now()
     do {
       try exchange(&nodes, tag: 1000 + number % 1000, report: &report)
