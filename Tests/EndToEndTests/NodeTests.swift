@@ -95,21 +95,22 @@ final class NodeTests: ScratchTestCase {
   func testAPlanThatDoesNotFitAHostIsRefusedNamingIt() throws {
     let input = try makeInput()
     let out = directory.appendingPathComponent("out.nc").path
-    // Every host says it has 4 MiB: at 12 MiB each, each of the two workers' plan takes
-    // 5.4 MiB, more than its host has, whatever the placement.
+    // Every host says it has 3 MiB: at 12 MiB each, each of the two workers' plan takes
+    // 3.8 MiB (4.6 MiB if it sent its results every superstep), more than its host has,
+    // whatever the placement.
     let run = try MPIRun.mpirun(
       3, "floe",
       ["reduce", input, "--var", "tas", "--op", "mean", "-o", out, "--memory-per-rank", "12MiB"],
-      timeout: 60, environment: ["FLOE_DEBUG_HOST_MEMORY": "4MiB"])
+      timeout: 60, environment: ["FLOE_DEBUG_HOST_MEMORY": "3MiB"])
     XCTAssertFalse(run.timedOut)
     XCTAssertNotEqual(run.status, 0)
     XCTAssertEqual(run.errorLines.count, 1, run.stderr)
     let message = try XCTUnwrap(run.errorLines.first)
     XCTAssertTrue(message.contains("--memory-per-rank 12.0 MiB does not fit on "), message)
-    XCTAssertTrue(message.contains(" has 4.0 MiB; give at most --memory-per-rank "), message)
+    XCTAssertTrue(message.contains(" has 3.0 MiB; give at most --memory-per-rank "), message)
     XCTAssertTrue(
-      message.contains("or --memory-per-node 4.0 MiB, or fewer ranks per host"), message)
-    // Named: the first host in rank order with a working rank (one needs more than 4 MiB).
+      message.contains("or --memory-per-node 3.0 MiB, or fewer ranks per host"), message)
+    // Named: the first host in rank order with a working rank (one needs more than 3 MiB).
     let ranks = try XCTUnwrap(
       message.range(
         of: #"does not fit on \S+: its \d+ rank\(s\) \([^)]*\)"#, options: .regularExpression),
