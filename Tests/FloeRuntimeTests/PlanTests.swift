@@ -146,7 +146,6 @@ final class PlanTests: XCTestCase {
         var held = HeldRanges(start: start, total: total, workers: workers)
         var given = [Int](repeating: 0, count: total)
         var mine = [[Int]](repeating: [], count: workers)
-        var steps = 0
         while held.remaining > 0 {
           let shares = (0..<workers).map { _ -> Int in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -160,7 +159,6 @@ final class PlanTests: XCTestCase {
             for u in r { given[u] += 1 }
             mine[w] += Array(r)
           }
-          steps += 1
         }
         XCTAssertEqual(
           given, (0..<total).map { $0 < start ? 0 : 1 }, "\(workers) \(start) \(total)")

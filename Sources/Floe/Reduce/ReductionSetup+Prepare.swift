@@ -297,6 +297,13 @@ extension ReductionSetup {
   /// What rank 0 prints before any data moves.
   public func planText(_ request: ReduceRequest, sizing: SuperstepSizing) -> String {
     let plan = self.plan
+    // Where the workers' results go (with one worker there is nowhere else).
+    let exchangeText =
+      workers < 2
+      ? ""
+      : sizing.holdsNodes
+        ? "; each worker keeps its results until the end"
+        : "; results go to the keeper after every superstep"
     let dims = zip(dimensionNames, shape).map { "\($0) \($1)" }.joined(separator: ", ")
     let kept = zip(zip(dimensionNames, shape), reduced).filter { !$0.1 }.map {
       "\($0.0.0) \($0.0.1)"
@@ -310,7 +317,7 @@ extension ReductionSetup {
       about \(sizing.supersteps) supersteps of up to \(sizing.unitsPerWorker) unit(s) per worker; \
       \(MemorySize.format(sizing.unitsPerWorker * sizing.unitBytes)) read per worker per superstep
       floe: plan: memory per rank \(MemorySize.format(sizing.bytesPerRank)) of \
-      \(budgetText)\(workers < 2 ? "" : sizing.holdsNodes ? "; each worker keeps its results until the end" : "; results go to the keeper after every superstep")
+      \(budgetText)\(exchangeText)
       """
   }
 }
