@@ -192,13 +192,33 @@ final class LocalJobTests: XCTestCase {
     }
   }
 
-  private func checkOneError(_ results: [Result<RunSummary?, any Error>]) throws {
+  /// With held results a superstep's orders go out before the last one's reports come in:
+  /// a unit failing in the first, a middle or the last superstep (whose successor is the
+  /// empty one) still ends every rank with one error naming it, and nothing is written.
+  func testAFailingUnitEndsEveryRankWhateverIsSentAhead() throws {
+    for ranks in [2, 3, 4] {
+      for (failOn, coordinates) in [
+        ([0, 0, 0], "d0 0..<4, d1 0..<3"), ([20, 3, 0], "d0 20..<24, d1 3..<6"),
+        ([52, 3, 0], "d0 52..<53, d1 3..<6"), ([28, 0, 0], "d0 28..<32, d1 0..<3"),
+      ] {
+        let (values, results) = try run(
+          ranks: ranks, share: 2, statistic: .mean, reduced: [true, false, false],
+          failOn: failOn, holding: true)
+        try checkOneError(results, naming: coordinates)
+        XCTAssertTrue(values.allSatisfy(\.isInfinite), "\(ranks) ranks, \(failOn): output written")
+      }
+    }
+  }
+
+  private func checkOneError(
+    _ results: [Result<RunSummary?, any Error>], naming coordinates: String = "d0 20..<24, d1 3..<6"
+  ) throws {
     for (rank, result) in results.enumerated() {
       XCTAssertThrowsError(try result.get(), "rank \(rank)") { error in
         XCTAssertEqual((error as? JobFailure)?.exitCode, 1)
         if rank == 0 {
           let text = String(describing: error)
-          XCTAssertTrue(text.contains("d0 20..<24, d1 3..<6, d2 0..<7"), text)
+          XCTAssertTrue(text.contains(coordinates + ", d2 0..<7"), text)
           XCTAssertTrue(text.contains("checksum mismatch (simulated)"), text)
           XCTAssertTrue(text.contains("reading for mean"), text)
         }

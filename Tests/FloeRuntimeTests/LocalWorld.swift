@@ -112,7 +112,8 @@ struct LocalTransport: Transport {
 
   private func encode(_ order: Order) -> [UInt8] {
     switch order {
-    case .work(let r): [0] + withUnsafeBytes(of: (r.lowerBound, r.upperBound)) { Array($0) }
+    case .work(let r, let ahead):
+      [ahead ? 5 : 0] + withUnsafeBytes(of: (r.lowerBound, r.upperBound)) { Array($0) }
     case .finish: [1]
     case .exit(let code): [2, UInt8(code)]
     case .explain: [3]
@@ -122,9 +123,9 @@ struct LocalTransport: Transport {
 
   private func decode(_ bytes: [UInt8]) -> Order {
     switch bytes[0] {
-    case 0:
+    case 0, 5:
       let pair = bytes[1...].withUnsafeBytes { $0.loadUnaligned(as: (Int, Int).self) }
-      return .work(pair.0..<pair.1)
+      return .work(pair.0..<pair.1, ahead: bytes[0] == 5)
     case 1: return .finish
     case 3: return .explain
     case 4: return .checkpoint(bytes[1...].withUnsafeBytes { $0.loadUnaligned(as: Int.self) })

@@ -171,13 +171,24 @@ final class PlanTests: XCTestCase {
       }
     }
     // Two workers of equal speed meet in the middle, one from each end.
+    // At most half of the gap goes out at once (10 left: 2.5 each, rounded up; then 4: 1
+    // each; then 2: 1 each).
     var two = HeldRanges(start: 0, total: 10, workers: 2)
     XCTAssertEqual(two.next(shares: [3, 3]), [0..<3, 7..<10])
-    XCTAssertEqual(two.next(shares: [3, 3]), [3..<5, 5..<7], "what is left, split in proportion")
+    XCTAssertEqual(two.next(shares: [3, 3]), [3..<4, 6..<7], "half of what is left")
+    XCTAssertEqual(two.next(shares: [3, 3]), [4..<5, 5..<6])
     XCTAssertEqual(two.remaining, 0)
+    // In proportion to the shares: 40 left, shares 12 and 4 may take 15 and 5
+    var uneven = HeldRanges(start: 0, total: 40, workers: 2)
+    XCTAssertEqual(uneven.next(shares: [12, 4]), [0..<12, 36..<40], "under half: as asked")
+    XCTAssertEqual(uneven.next(shares: [12, 4]), [12..<21, 33..<36], "24 left: 9 and 3")
+    // Alone, a worker takes its whole share: there is nothing to balance.
+    var one = HeldRanges(start: 0, total: 10, workers: 1)
+    XCTAssertEqual(one.next(shares: [8]), [0..<8])
     // Three: the middle worker starts in the middle and takes from the larger side.
     var three = HeldRanges(start: 0, total: 12, workers: 3)
     XCTAssertEqual(three.next(shares: [2, 2, 2]), [0..<2, 6..<8, 10..<12])
-    XCTAssertEqual(three.next(shares: [2, 2, 2]), [2..<4, 4..<6, 8..<10])
+    // Gap 2..<6 (4 units) goes half to worker 0 and 1; gap 8..<10 (2) half to worker 2.
+    XCTAssertEqual(three.next(shares: [2, 2, 2]), [2..<3, 5..<6, 9..<10])
   }
 }

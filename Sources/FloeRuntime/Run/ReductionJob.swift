@@ -68,7 +68,7 @@ public struct ReductionJob: Sendable {
     func obey(_ order: Order, step: Int) -> WorkerReport {
       guard let worker else { return WorkerReport() }
       switch order {
-      case .work(let range):
+      case .work(let range, _):
         return worker.superstep(range, number: step)
       case .finish:
         var report = worker.gather(number: step)
@@ -107,25 +107,40 @@ public struct ReductionJob: Sendable {
     if transport.rank != 0 {
       // A worker: follow orders until told to exit.
       var step = 0
-      var lastError: String?
-      while true {
+      // The error rank 0 asks about is the first: after an order sent ahead, a worker has
+      // gone on to the next before it hears.
+      var firstError: String?
+      func nextOrder() throws -> (Order, waited: Double) {
         let waitStart = ProcessStats.now()
         let order = try transport.scatter([])
-        let waited = ProcessStats.now() - waitStart
+        return (order, ProcessStats.now() - waitStart)
+      }
+      var (order, waited) = try nextOrder()
+      while true {
         if case .exit(let code) = order {
           if code != 0 { throw JobFailure(message: "", exitCode: code) }
           return nil
         }
         if order == .explain {
-          _ = try transport.gatherText(lastError ?? "")
+          _ = try transport.gatherText(firstError ?? "")
+          (order, waited) = try nextOrder()
           continue
         }
         var report = obey(order, step: step)
         report.waitSeconds = waited
         if step == 0 && restoreError != nil { report.error = restoreError }
-        lastError = report.error
-        _ = try transport.gather(report)
+        firstError = firstError ?? report.error
         step += 1
+        if order.isAhead {
+          (order, waited) = try nextOrder()
+          // Told to explain or to exit, the worker's last report is not collected.
+          if case .exit = order { continue }
+          if order == .explain { continue }
+          _ = try transport.gather(report)
+        } else {
+          _ = try transport.gather(report)
+          (order, waited) = try nextOrder()
+        }
       }
     }
 
@@ -133,25 +148,17 @@ public struct ReductionJob: Sendable {
     let scheduler = Scheduler(
       plan: plan, sizing: sizing, workers: workers, startingAt: checkpointing?.unitsDone ?? 0,
       order: workerRanks.map { alone ? 0 : $0 - 1 }, holding: holding)
+    // With held results, the orders of a superstep go out before the reports of the one
+    // before come in (`Order.work`'s `ahead`): a worker that finishes early goes straight on.
+    let ahead = holding && !alone
     let start = ProcessStats.now()
     let cpuAtStart = ProcessStats.cpuSeconds
-    // Sends the superstep's orders (its ranges, else `order` to all) and collects reports.
-    func dispatch(_ order: Order, _ ranges: [Range<Int>]?, _ step: Int) throws -> [WorkerReport] {
-      let started = ProcessStats.now() - start
-      let reports = try collect(order, ranges, step)
-      let kind: SuperstepRecord.Kind =
-        ranges != nil ? .work : order == .finish ? .finish : .checkpoint
-      observe(
-        SuperstepRecord(
-          kind: kind, step: step, started: started, ended: ProcessStats.now() - start,
-          unitsDone: scheduler.position, unitsTotal: plan.unitCount,
-          unitsAtStart: checkpointing?.unitsDone ?? 0, workers: reports))
-      return reports
+    func orders(_ order: Order, _ ranges: [Range<Int>]?) -> [Order] {
+      [Order.exit(0)]
+        + (0..<workers).map { w in ranges.map { .work($0[w], ahead: ahead) } ?? order }
     }
-    func collect(_ order: Order, _ ranges: [Range<Int>]?, _ step: Int) throws -> [WorkerReport] {
-      if alone { return [obey(ranges.map { .work($0[0]) } ?? order, step: step)] }
-      let orders = [Order.exit(0)] + (0..<workers).map { w in ranges.map { .work($0[w]) } ?? order }
-      _ = try transport.scatter(orders)
+    // Every worker's report; if any failed, every worker's error text too.
+    func reports() throws -> [WorkerReport] {
       var reports = Array(try transport.gather(WorkerReport()).dropFirst())
       if reports.contains(where: { $0.error != nil }) {
         // The reports carry only a flag: ask every worker for its text.
@@ -163,27 +170,78 @@ public struct ReductionJob: Sendable {
       }
       return reports
     }
+    // Takes a superstep's reports; returns the first error.
+    func record(
+      _ reports: [WorkerReport], _ ranges: [Range<Int>]?, kind: SuperstepRecord.Kind, step: Int,
+      started: Double
+    ) -> String? {
+      let failure = scheduler.record(reports, ranges: ranges)
+      observe(
+        SuperstepRecord(
+          kind: kind, step: step, started: started, ended: ProcessStats.now() - start,
+          unitsDone: scheduler.unitsDone, unitsTotal: plan.unitCount,
+          unitsAtStart: checkpointing?.unitsDone ?? 0, workers: reports))
+      return failure
+    }
+    // The empty superstep after the last orders sent ahead: its report is still to come.
+    var emptyOutstanding = false
+    // Sends a superstep's orders (its ranges, else `order` to all) and takes the reports.
+    func dispatch(_ order: Order, _ ranges: [Range<Int>]?, _ step: Int) throws -> String? {
+      let started = ProcessStats.now() - start
+      let kind: SuperstepRecord.Kind =
+        ranges != nil ? .work : order == .finish ? .finish : .checkpoint
+      if alone {
+        let report = obey(ranges.map { .work($0[0], ahead: false) } ?? order, step: step)
+        return record([report], ranges, kind: kind, step: step, started: started)
+      }
+      _ = try transport.scatter(orders(order, ranges))
+      if emptyOutstanding {
+        // No units, nothing that can fail: counted for its waits only.
+        _ = scheduler.record(try reports(), ranges: nil)
+        emptyOutstanding = false
+      }
+      return record(try reports(), ranges, kind: kind, step: step, started: started)
+    }
     var failure: String? = alone ? restoreError : nil
     var step = 0
     var sinceCheckpoint = (supersteps: 0, start: start)
     var stopped: Int32?
-    while failure == nil, stopped == nil, let ranges = scheduler.nextRanges() {
-      let reports = try dispatch(.finish, ranges, step)
-      failure = scheduler.record(reports, ranges: ranges)
+    // After each superstep: the test signal, and whether the job was told to stop.
+    func afterSuperstep() {
       step += 1
       sinceCheckpoint.supersteps += 1
       if let (after, signal, target) = debugSignal, step == after { kill(target, signal) }
+      stopped = scheduler.unitsDone < plan.unitCount ? StopSignal.pending : nil
+    }
+    if ahead, var ranges = scheduler.nextRanges() {
+      var started = ProcessStats.now() - start
+      _ = try transport.scatter(orders(.finish, ranges))
+      while true {
+        // The next orders go out first; after the last, empty ones, so that every worker
+        // waits for what follows (the output, or the end).
+        let next = scheduler.nextRanges()
+        _ = try transport.scatter(
+          orders(.finish, next ?? [Range<Int>](repeating: 0..<0, count: workers)))
+        emptyOutstanding = next == nil
+        failure = record(try reports(), ranges, kind: .work, step: step, started: started)
+        afterSuperstep()
+        guard failure == nil, stopped == nil, let next else { break }
+        ranges = next
+        // The workers went on to it as they finished the one before.
+        started = ProcessStats.now() - start
+      }
+    }
+    while !ahead, failure == nil, stopped == nil, let ranges = scheduler.nextRanges() {
+      failure = try dispatch(.finish, ranges, step)
+      afterSuperstep()
       // Told to stop: the superstep is done; save it (if asked to) and end every rank.
-      let unitsLeft = scheduler.position < plan.unitCount
-      stopped = unitsLeft ? StopSignal.pending : nil
-      if failure == nil, let checkpointing, unitsLeft,
+      if failure == nil, let checkpointing, scheduler.unitsDone < plan.unitCount,
         stopped != nil
           || checkpointing.isDue(
             supersteps: sinceCheckpoint.supersteps,
             seconds: ProcessStats.now() - sinceCheckpoint.start)
       {
-        failure = scheduler.record(
-          try dispatch(.checkpoint(scheduler.position), nil, step), ranges: nil)
+        failure = try dispatch(.checkpoint(scheduler.unitsDone), nil, step)
         step += 1
         sinceCheckpoint = (0, ProcessStats.now())
       }
@@ -194,7 +252,7 @@ public struct ReductionJob: Sendable {
           "progress saved in \($0.location); run the same command with --resume to continue"
         } ?? "nothing saved (no --checkpoint)"
       let message =
-        "stopped by \(StopSignal.name(stopped)) after \(scheduler.position) of \(plan.unitCount) units: \(saved)"
+        "stopped by \(StopSignal.name(stopped)) after \(scheduler.unitsDone) of \(plan.unitCount) units: \(saved)"
       if !alone {
         _ = try transport.scatter(
           [Order](repeating: .exit(StopSignal.exitCode), count: transport.size))
@@ -203,10 +261,7 @@ public struct ReductionJob: Sendable {
       writeStandardError("floe: \(message)\n")
       throw JobFailure(message: message, exitCode: StopSignal.exitCode)
     }
-    if failure == nil {
-      let reports = try dispatch(.finish, nil, step)
-      failure = scheduler.record(reports, ranges: nil)
-    }
+    if failure == nil { failure = try dispatch(.finish, nil, step) }
     let code = failure == nil ? 0 : JobFailure.failedExitCode
     if !alone { _ = try transport.scatter([Order](repeating: .exit(code), count: transport.size)) }
     if let failure {

@@ -8,6 +8,9 @@ public final class Scheduler {
   /// Units given out so far, counted from 0 (a resumed job's done units included). Without
   /// held nodes, every unit before this one has gone out.
   private(set) var position = 0
+  /// Units whose reports are in (a resumed job's done units included). Less than `position`
+  /// while a superstep's orders have gone out ahead of its reports (`Order.work`'s `ahead`).
+  private(set) var unitsDone = 0
   /// When each worker keeps its nodes until the end: who holds which units so far.
   private var held: HeldRanges?
   private var speeds: [Double]
@@ -32,6 +35,7 @@ public final class Scheduler {
     self.order = order ?? Array(0..<workers)
     precondition(self.order.sorted() == Array(0..<workers), "order \(self.order) of \(workers)")
     position = startingAt
+    unitsDone = startingAt
     if holding { held = HeldRanges(start: startingAt, total: plan.unitCount, workers: workers) }
     speeds = [Double](repeating: 1, count: workers)
     totals = [WorkerReport](repeating: WorkerReport(), count: workers)
@@ -61,6 +65,7 @@ public final class Scheduler {
   /// Takes the workers' reports; returns the first error (lowest rank), if any.
   /// Faster workers get proportionally more units next time.
   public func record(_ reports: [WorkerReport], ranges: [Range<Int>]?) -> String? {
+    unitsDone += ranges?.reduce(0) { $0 + $1.count } ?? 0
     for (w, r) in reports.enumerated() {
       totals[w].units += r.units
       totals[w].bytesRead += r.bytesRead

@@ -6,7 +6,8 @@
 /// worker at the end, the others evenly between). The units between two neighbouring
 /// workers' ranges form a gap, taken from its front by the worker on its left and from its
 /// back by the worker on its right; a worker with a gap on each side takes from the larger.
-/// Two workers meet wherever their speeds make them meet, so the load stays balanced.
+/// Two workers meet wherever their speeds make them meet, so the load stays balanced; no
+/// superstep gives out more than half of a gap, so the last ones are short.
 public struct HeldRanges: Sendable, Equatable {
   /// Each worker's units so far, in worker order.
   public private(set) var held: [Range<Int>]
@@ -44,9 +45,16 @@ public struct HeldRanges: Sendable, Equatable {
     var ranges = held.map { $0.upperBound..<$0.upperBound }
     for g in 0..<w {
       let gap = self.gap(g)
-      let front = takesLeft[g] ? 0 : shares[g]
-      let back = g + 1 < w && takesLeft[g + 1] ? shares[g + 1] : 0
+      var front = takesLeft[g] ? 0 : shares[g]
+      var back = g + 1 < w && takesLeft[g + 1] ? shares[g + 1] : 0
       guard !gap.isEmpty, front + back > 0 else { continue }
+      if w > 1 {
+        // At most half of a gap goes out at once, shared in proportion (rounded up): the
+        // last supersteps grow short, so the workers finish together.
+        let sum = front + back
+        front = Swift.min(front, (gap.count * front + 2 * sum - 1) / (2 * sum))
+        back = Swift.min(back, (gap.count * back + 2 * sum - 1) / (2 * sum))
+      }
       // Both want more than is left: split it in proportion.
       let fromFront =
         front + back <= gap.count ? front : gap.count * front / (front + back)
