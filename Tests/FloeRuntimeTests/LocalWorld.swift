@@ -94,6 +94,13 @@ struct LocalTransport: Transport {
     if buffer.count < bytes.count { buffer = bytes } else { buffer[..<bytes.count] = bytes[...] }
     return bytes.count
   }
+  func receive(from: Int, tag: Int, into buffer: inout [Double]) throws -> Int {
+    let bytes = world.take(from: from, to: rank, tag: tag)
+    let count = bytes.count / 8
+    if buffer.count < count { buffer = [Double](repeating: 0, count: count) }
+    buffer.withUnsafeMutableBytes { $0.copyBytes(from: bytes) }
+    return count
+  }
   func send(each arrays: [[Double]], to: Int, tag: Int) throws {
     for values in arrays {
       world.put(values.withUnsafeBytes { Array($0) }, from: rank, to: to, tag: tag)

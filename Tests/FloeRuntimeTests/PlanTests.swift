@@ -185,6 +185,21 @@ final class PlanTests: XCTestCase {
     // Alone, a worker takes its whole share: there is nothing to balance.
     var one = HeldRanges(start: 0, total: 10, workers: 1)
     XCTAssertEqual(one.next(shares: [8]), [0..<8])
+    // The plan's estimate of the supersteps is exact for one and two equally fast workers.
+    for (units, share) in [(250, 38), (10, 3), (1, 1), (97, 1), (1000, 7), (5, 40)] {
+      for workers in [1, 2] {
+        var held = HeldRanges(start: 0, total: units, workers: workers)
+        var steps = 0
+        while held.remaining > 0 {
+          _ = held.next(shares: [Int](repeating: share, count: workers))
+          steps += 1
+        }
+        XCTAssertEqual(
+          SuperstepSizing.heldSupersteps(units: units, workers: workers, share: share), steps,
+          "\(units) units, \(workers) workers, share \(share)")
+      }
+    }
+    XCTAssertEqual(SuperstepSizing.heldSupersteps(units: 250, workers: 2, share: 38), 8)
     // Three: the middle worker starts in the middle and takes from the larger side.
     var three = HeldRanges(start: 0, total: 12, workers: 3)
     XCTAssertEqual(three.next(shares: [2, 2, 2]), [0..<2, 6..<8, 10..<12])

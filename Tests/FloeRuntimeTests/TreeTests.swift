@@ -110,4 +110,67 @@ final class TreeTests: XCTestCase {
     XCTAssertEqual(decoded.nodes, set.nodes)
     XCTAssertEqual(decoded.nodes[TreeNode(tile: 0, level: 0, index: 2)]?.sameField0, 3)
   }
+
+  /// Nodes merged as they arrive (their arrays through one reused buffer, added into the
+  /// sibling here) are those of decoding the message and merging it, byte for byte: sums
+  /// and monthly sums, counts per point or held once, after one, two or three arrivals.
+  func testNodesMergedOnArrivalAreThoseOfTheMessage() throws {
+    var state: UInt64 = 11
+    func random() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) / Double(1 << 53) * 1e3 - 300
+    }
+    let points = 3
+    let mean = Statistic.mean.reducer
+    let monthly = GroupedReducer(
+      base: mean, groupOfIndex: [Int32](repeating: 0, count: 1), groupCount: 4)
+    func part(_ u: Int) -> Partial {
+      u % 5 == 0
+        ? Partial(
+          points: points, fields: 2, storage: (0..<points).map { _ in random() },
+          sameField0: Double(u % 7 + 1))
+        : Partial(points: points, fields: 2, storage: (0..<(2 * points)).map { _ in random() })
+    }
+    func leaf(_ u: Int, grouped: Bool) -> Partial {
+      guard grouped else { return part(u) }
+      let month = (u / 3) % 4
+      let groups = u % 3 == 2 && month < 3 ? [month, month + 1] : [month]
+      return Partial(points: points, groups: groups, slots: groups.map { _ in part(u) })
+    }
+    for (grouped, reducer) in [(false, mean), (true, monthly as any Reducer)] {
+      let leaves = 37
+      let tree = CanonicalTree(leaves: leaves)
+      let values = (0..<leaves).map { leaf($0, grouped: grouped) }
+      func range(_ r: Range<Int>) -> NodeSet {
+        var set = NodeSet(tree: tree)
+        for u in r {
+          set.insert(TreeNode(tile: 0, level: 0, index: u), values[u], reducer: reducer)
+        }
+        return set
+      }
+      for cuts in [[0, 37], [13, 37], [1, 2, 37], [8, 16, 24, 37], [0, 5, 9, 30], [20, 21]] {
+        var want = range(0..<cuts[0])
+        var got = want
+        var scratch: [Double] = []
+        for (a, b) in zip(cuts, cuts.dropFirst()) {
+          let arriving = range(a..<b)
+          want.merge(NodeSet(decoding: arriving.encoded(), tree: tree), reducer: reducer)
+          var layout: [UInt8] = []
+          arriving.encodeLayout(into: &layout)
+          var messages = arriving.storedValues.filter { !$0.isEmpty }[...]
+          try got.merge(arriving: layout[...], reducer: reducer, scratch: &scratch) { buffer in
+            let message = messages.popFirst()!
+            if buffer.count < message.count {
+              buffer = message
+            } else {
+              buffer.replaceSubrange(0..<message.count, with: message)
+            }
+            return message.count
+          }
+          XCTAssertTrue(messages.isEmpty, "grouped \(grouped), cuts \(cuts): every message taken")
+        }
+        XCTAssertEqual(got.encoded(), want.encoded(), "grouped \(grouped), cuts \(cuts)")
+      }
+    }
+  }
 }

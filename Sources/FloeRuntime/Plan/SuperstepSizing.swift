@@ -85,7 +85,28 @@ public struct SuperstepSizing: Sendable, Equatable {
     }
     unitsPerWorker = low
     bytesPerRank = fit(low) - (low - 1) * unitBytes
-    supersteps = (plan.unitCount + low * workers - 1) / (low * workers)
+    supersteps =
+      holdsNodes
+      ? Self.heldSupersteps(units: plan.unitCount, workers: workers, share: low)
+      : (plan.unitCount + low * workers - 1) / (low * workers)
+  }
+
+  /// Supersteps of equally fast workers that keep their results (`HeldRanges`): whole shares
+  /// while a gap between two workers holds four, then half of what is left each time.
+  public static func heldSupersteps(units: Int, workers: Int, share: Int) -> Int {
+    guard workers > 1 else { return (units + share - 1) / share }
+    var gap = (units + workers - 2) / (workers - 1)
+    var steps = 0
+    if gap > 4 * share {
+      let whole = (gap - 4 * share + 2 * share - 1) / (2 * share)
+      steps += whole
+      gap -= 2 * share * whole
+    }
+    while gap > 0 {
+      gap -= Swift.min(gap, 2 * Swift.min(share, (gap + 3) / 4))
+      steps += 1
+    }
+    return steps
   }
 
   /// The budget a share of `share` units per worker per superstep needs (its data and partials).

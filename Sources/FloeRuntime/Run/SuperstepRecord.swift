@@ -7,8 +7,9 @@ public struct SuperstepRecord: Sendable {
   public var kind: Kind
   /// 0, 1, 2, ... in this run.
   public var step: Int
-  /// Seconds since the run started, on rank 0's clock: when the orders went out, and when
-  /// the last report came back.
+  /// Seconds since the run started, on rank 0's clock: when the orders went out (orders
+  /// sent ahead: when the superstep before ended, the workers going on as they finished
+  /// it), and when the last report came back.
   public var started: Double
   public var ended: Double
   /// Units done in the whole job after this superstep (a resumed job counts its earlier

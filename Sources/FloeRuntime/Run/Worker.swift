@@ -34,6 +34,8 @@ public final class Worker {
   /// messages of their own, from and into the partials' arrays.)
   private var receiveBuffers: [[UInt8]]
   private var sendBuffer: [UInt8] = []
+  /// With held nodes: the buffer arrays that are added on arrival go through.
+  private var scratch: [Double] = []
   /// Whether this worker has read anything yet (for its start-up time).
   private var hasRead = false
   /// How units are cut to stay in cache, if they are.
@@ -240,6 +242,14 @@ public final class Worker {
     for (i, child) in children.enumerated() {
       let rank = workerRanks[child]
       let count = try transport.receive(from: rank, tag: tag, into: &receiveBuffers[i])
+      if holdsNodes {
+        // The one exchange of the job: what can be added into this worker's nodes arrives
+        // through one reused buffer instead of fresh memory.
+        try nodes.merge(
+          arriving: receiveBuffers[i][..<count], reducer: reducer, scratch: &scratch
+        ) { array in try transport.receive(from: rank, tag: tag, into: &array) }
+        continue
+      }
       received.append(
         try NodeSet(layout: receiveBuffers[i][..<count], tree: tree) { counts in
           // Empty arrays travel as no message at all.

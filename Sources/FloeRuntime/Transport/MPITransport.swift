@@ -50,6 +50,10 @@ public struct MPITransport: Transport {
     try communicator.receive(from: rank, tag: tag, into: &buffer, waiting)
   }
 
+  public func receive(from rank: Int, tag: Int, into buffer: inout [Double]) throws -> Int {
+    try communicator.receive(from: rank, tag: tag, into: &buffer, waiting)
+  }
+
   public func send(each arrays: [[Double]], to rank: Int, tag: Int) throws {
     try communicator.send(each: arrays, to: rank, tag: tag, waiting)
   }

@@ -19,6 +19,8 @@ public protocol Transport {
   /// which grows if it is too short (a buffer kept across messages then costs no fresh
   /// pages); returns how many arrived.
   func receive(from rank: Int, tag: Int, into buffer: inout [UInt8]) throws -> Int
+  /// The same for a message of doubles.
+  func receive(from rank: Int, tag: Int, into buffer: inout [Double]) throws -> Int
   /// Sends each array to one rank as a message of its own, straight from its memory (no
   /// copy into bytes first), all in flight at once.
   func send(each arrays: [[Double]], to rank: Int, tag: Int) throws

@@ -131,6 +131,81 @@ public struct NodeSet: Sendable {
     self.init(layout: layout, tree: tree) { _ in arrays.popFirst()! }
   }
 
+  /// Merges nodes that arrive as their layout (`encodeLayout`) and then one message per
+  /// partial array, in the layout's order (`storedValues`; empty arrays are not sent), each
+  /// taken by `receive` into the array it is handed (grown if short; it returns the count).
+  /// For a reducer that merges by adding, an array whose node's sibling is here and holds the
+  /// same group is taken into `scratch`, reused from array to array, and added into the
+  /// sibling's at once (sums commute bit for bit): only the arrays that stay take memory of
+  /// their own. The nodes are those of `merge(NodeSet(layout:...))`, bit for bit.
+  public mutating func merge(
+    arriving layout: ArraySlice<UInt8>, reducer: any Reducer, scratch: inout [Double],
+    receive: (inout [Double]) throws -> Int
+  ) throws {
+    func take(_ count: Int, into array: inout [Double]) throws {
+      let n = try receive(&array)
+      guard n == count else { throw ArrivalError(count: n, expected: count) }
+    }
+    for entry in Self.readLayout(layout).nodes {
+      let (level, index) = tree.normalize(level: entry.node.level, index: entry.node.index)
+      let sibling = TreeNode(tile: entry.node.tile, level: level, index: index ^ 1)
+      guard reducer.mergesByAdding, var target = nodes.removeValue(forKey: sibling) else {
+        // Nothing here to add it into: it keeps arrays of its own.
+        try insertArriving(entry, reducer: reducer) { count in
+          var array: [Double] = []
+          if count > 0 { try take(count, into: &array) }
+          return array
+        }
+        continue
+      }
+      for (p, (field0, count)) in zip(entry.sameField0, entry.storedCounts).enumerated() {
+        let group = entry.groups?[p]
+        let shared = count > 0 && (group.map { target.groups?.contains($0) ?? false } ?? true)
+        var storage: [Double] = []
+        // The scratch's length before it is cut to this array (restored after).
+        var scratchLength = 0
+        if shared {
+          try take(count, into: &scratch)
+          scratchLength = scratch.count
+          swap(&storage, &scratch)
+          storage.removeLast(scratchLength - count)
+        } else if count > 0 {
+          try take(count, into: &storage)
+        }
+        var part = Partial(
+          points: entry.points, fields: entry.partFields, storage: storage,
+          sameField0: field0)
+        storage = []
+        if let group { part = Partial(points: entry.points, groups: [group], slots: [part]) }
+        reducer.merge(part, into: &target)
+        if shared {
+          // The buffer back, its only reference once `part` is gone.
+          scratch = group == nil ? part.storage : part.slots[0].storage
+          part = Partial(points: 0, fields: 0, storage: [])
+          scratch.append(contentsOf: repeatElement(0, count: scratchLength - count))
+        }
+      }
+      insert(
+        TreeNode(tile: entry.node.tile, level: level + 1, index: index / 2), target,
+        reducer: reducer)
+    }
+  }
+
+  /// Adds the node of a layout entry whose arrays `values` gives, in order.
+  private mutating func insertArriving(
+    _ entry: NodeLayout, reducer: any Reducer, values: (Int) throws -> [Double]
+  ) rethrows {
+    let parts = try zip(entry.sameField0, entry.storedCounts).map { field0, count in
+      Partial(
+        points: entry.points, fields: entry.partFields, storage: try values(count),
+        sameField0: field0)
+    }
+    insert(
+      entry.node,
+      entry.groups.map { Partial(points: entry.points, groups: $0, slots: parts) } ?? parts[0],
+      reducer: reducer)
+  }
+
   /// A node of a layout, without its values.
   private struct NodeLayout {
     var node: TreeNode
@@ -190,5 +265,14 @@ public struct NodeSet: Sendable {
           node: node, points: points, fields: fields, groups: groups, sameField0: sameField0))
     }
     return (layout, offset)
+  }
+}
+
+/// An array of the exchange whose length is not the one its node's layout gives.
+public struct ArrivalError: Error, CustomStringConvertible {
+  public var count: Int
+  public var expected: Int
+  public var description: String {
+    "a node's array arrived with \(count) values where its layout says \(expected)"
   }
 }
