@@ -148,6 +148,9 @@ public struct NodeSet: Sendable {
     }
     for entry in Self.readLayout(layout).nodes {
       let (level, index) = tree.normalize(level: entry.node.level, index: entry.node.index)
+      precondition(
+        nodes[TreeNode(tile: entry.node.tile, level: level, index: index)] == nil,
+        "node \(entry.node) computed twice: units were given out twice")
       let sibling = TreeNode(tile: entry.node.tile, level: level, index: index ^ 1)
       guard reducer.mergesByAdding, var target = nodes.removeValue(forKey: sibling) else {
         // Nothing here to add it into: it keeps arrays of its own.
