@@ -154,11 +154,12 @@ public struct NodeSet: Sendable {
       let sibling = TreeNode(tile: entry.node.tile, level: level, index: index ^ 1)
       guard reducer.mergesByAdding, var target = nodes.removeValue(forKey: sibling) else {
         // Nothing here to add it into: it keeps arrays of its own.
-        try insertArriving(entry, reducer: reducer) { count in
+        let partial = try entry.partial { count in
           var array: [Double] = []
           if count > 0 { try take(count, into: &array) }
           return array
         }
+        insert(entry.node, partial, reducer: reducer)
         continue
       }
       for (p, (field0, count)) in zip(entry.sameField0, entry.storedCounts).enumerated() {
@@ -194,21 +195,6 @@ public struct NodeSet: Sendable {
     }
   }
 
-  /// Adds the node of a layout entry whose arrays `values` gives, in order.
-  private mutating func insertArriving(
-    _ entry: NodeLayout, reducer: any Reducer, values: (Int) throws -> [Double]
-  ) rethrows {
-    let parts = try zip(entry.sameField0, entry.storedCounts).map { field0, count in
-      Partial(
-        points: entry.points, fields: entry.partFields, storage: try values(count),
-        sameField0: field0)
-    }
-    insert(
-      entry.node,
-      entry.groups.map { Partial(points: entry.points, groups: $0, slots: parts) } ?? parts[0],
-      reducer: reducer)
-  }
-
   /// A node of a layout, without its values.
   private struct NodeLayout {
     var node: TreeNode
@@ -225,21 +211,21 @@ public struct NodeSet: Sendable {
     var storedCounts: [Int] {
       sameField0.map { points * ($0 == nil ? partFields : partFields - 1) }
     }
+
+    /// The node's partial, its arrays taken from `values` in order (called with each count).
+    func partial(values: (Int) throws -> [Double]) rethrows -> Partial {
+      let parts = try zip(sameField0, storedCounts).map { field0, count in
+        Partial(points: points, fields: partFields, storage: try values(count), sameField0: field0)
+      }
+      return groups.map { Partial(points: points, groups: $0, slots: parts) } ?? parts[0]
+    }
   }
 
   private init(layout: [NodeLayout], tree: CanonicalTree, values: (Int) throws -> [Double])
     rethrows
   {
     self.tree = tree
-    for entry in layout {
-      let parts = try zip(entry.sameField0, entry.storedCounts).map { field0, count in
-        Partial(
-          points: entry.points, fields: entry.partFields, storage: try values(count),
-          sameField0: field0)
-      }
-      nodes[entry.node] =
-        entry.groups.map { Partial(points: entry.points, groups: $0, slots: parts) } ?? parts[0]
-    }
+    for entry in layout { nodes[entry.node] = try entry.partial(values: values) }
   }
 
   /// The layout at the start of `bytes`, and where it ends.
