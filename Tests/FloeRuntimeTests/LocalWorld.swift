@@ -117,27 +117,13 @@ struct LocalTransport: Transport {
     }
   }
 
-  private func encode(_ order: Order) -> [UInt8] {
-    switch order {
-    case .work(let r, let ahead):
-      [ahead ? 5 : 0] + withUnsafeBytes(of: (r.lowerBound, r.upperBound)) { Array($0) }
-    case .finish: [1]
-    case .exit(let code): [2, UInt8(code)]
-    case .explain: [3]
-    case .checkpoint(let n): [4] + withUnsafeBytes(of: n) { Array($0) }
-    }
-  }
+  private func encode(_ order: Order) -> [UInt8] { order.wire.withUnsafeBytes { Array($0) } }
 
   private func decode(_ bytes: [UInt8]) -> Order {
-    switch bytes[0] {
-    case 0, 5:
-      let pair = bytes[1...].withUnsafeBytes { $0.loadUnaligned(as: (Int, Int).self) }
-      return .work(pair.0..<pair.1, ahead: bytes[0] == 5)
-    case 1: return .finish
-    case 3: return .explain
-    case 4: return .checkpoint(bytes[1...].withUnsafeBytes { $0.loadUnaligned(as: Int.self) })
-    default: return .exit(Int32(bytes[1]))
+    let wire = bytes.withUnsafeBytes { raw in
+      (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self) }
     }
+    return Order(wire: wire[...])
   }
 }
 

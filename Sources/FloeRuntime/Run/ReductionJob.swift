@@ -134,9 +134,10 @@ public struct ReductionJob: Sendable {
         if order.isAhead {
           (order, waited) = try nextOrder()
           // Told to explain or to exit, the worker's last report is not collected.
-          if case .exit = order { continue }
-          if order == .explain { continue }
-          _ = try transport.gather(report)
+          switch order {
+          case .exit, .explain: continue
+          default: _ = try transport.gather(report)
+          }
         } else {
           _ = try transport.gather(report)
           (order, waited) = try nextOrder()

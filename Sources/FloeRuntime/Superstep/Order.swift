@@ -15,7 +15,8 @@ public enum Order: Equatable, Sendable {
   /// Every unit before this one is merged: the keeper saves a checkpoint.
   case checkpoint(Int)
 
-  var wire: [Int64] {
+  /// The three integers on the wire (the in-process test transport sends them too).
+  public var wire: [Int64] {
     switch self {
     case .work(let r, let ahead): [ahead ? 5 : 0, Int64(r.lowerBound), Int64(r.upperBound)]
     case .finish: [1, 0, 0]
@@ -31,7 +32,7 @@ public enum Order: Equatable, Sendable {
     return false
   }
 
-  init(wire: ArraySlice<Int64>) {
+  public init(wire: ArraySlice<Int64>) {
     let w = Array(wire)
     switch w[0] {
     case 0, 5: self = .work(Int(w[1])..<Int(w[2]), ahead: w[0] == 5)
