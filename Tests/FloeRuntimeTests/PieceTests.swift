@@ -62,10 +62,12 @@ final class PieceTests: XCTestCase {
     try run(reducer, reduced: reduced, data: data, shape: shape, chunks: [100_000, 2, 2])
   }
 
-  func run(_ reducer: any Reducer, reduced: [Bool], data: [Float], shape: [Int], chunks: [Int])
-    throws -> [Double]
-  {
-    let plan = ReductionPlan(shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: 1)
+  func run(
+    _ reducer: any Reducer, reduced: [Bool], data: [Float], shape: [Int], chunks: [Int],
+    band: Int? = nil
+  ) throws -> [Double] {
+    let plan = ReductionPlan(
+      shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: 1, band: band)
     let sizing = try SuperstepSizing(
       plan: plan, workers: 2, budget: MemorySize(bytes: 64 << 20), elementSize: 4,
       fieldsPerPoint: reducer.fieldsPerPoint)
@@ -104,8 +106,8 @@ final class PieceTests: XCTestCase {
     }
   }
 
-  // 16 steps of 512 x 300 points in chunks of 8 steps: 4.9 MB units, cut into 436 + 76
-  // latitude rows (4 MiB pieces with every step of their points).
+  // 16 steps of 512 x 300 points in chunks of 8 steps: 4.9 MB units, cut into 256 + 256
+  // latitude rows (pieces of equal length, under 4 MiB, with every step of their points).
   func testPlacedPiecesGiveTheBitsOfWholeUnits() throws {
     let shape = [16, 512, 300]
     let chunks = [8, 512, 300]
@@ -116,7 +118,7 @@ final class PieceTests: XCTestCase {
     let mean = Statistic.mean.reducer
     XCTAssertEqual(
       UnitPieces.choose(plan: plan, reducer: mean, source: source, elementSize: 4),
-      UnitPieces(kind: .placed, dimension: 1, length: 436))
+      UnitPieces(kind: .placed, dimension: 1, length: 256))
     // A field mean's points are not independent: never cut along them.
     let weighted = WeightedSumReducer(
       weights: [Double](repeating: 1, count: 512), axis: 1, mean: true)
@@ -174,6 +176,34 @@ final class PieceTests: XCTestCase {
         WholeUnits(base: reducer), reduced: [true, false, true], data: data, shape: shape,
         chunks: chunks)
       XCTAssertEqual(differing(streamed, whole), 0, "\(reducer.name) by lat")
+    }
+  }
+
+  // Tiles cut into bands of latitude rows (TileBands): every point's units, merge tree and
+  // so bits are those of the whole tile, for any band, with or without pieces in a unit.
+  func testBandsGiveTheBitsOfWholeTiles() throws {
+    let shape = [16, 512, 300]
+    let chunks = [8, 512, 300]
+    let data = Self.values(shape.reduce(1, *))
+    let months: [Int32] = (0..<16).map { $0 < 5 ? 0 : 1 }
+    let reducers: [any Reducer] = [
+      Statistic.mean.reducer, Statistic.standardDeviation.reducer, Statistic.max.reducer,
+      GroupedReducer(base: Statistic.mean.reducer, groupOfIndex: months, groupCount: 2),
+      GroupedReducer(
+        base: Statistic.standardDeviation.reducer, groupOfIndex: months, groupCount: 2),
+    ]
+    for reducer in reducers {
+      let whole = try run(
+        reducer, reduced: [true, false, false], data: data, shape: shape, chunks: chunks)
+      XCTAssertEqual(whole.count, (reducer.groups ?? 1) * 512 * 300)
+      // Whole tiles of 512 rows: units of 4.9 MB, read in pieces. Bands of 300 rows (and
+      // 212), 100 (five and a short last one), 7.
+      for band in [300, 100, 7] {
+        let banded = try run(
+          reducer, reduced: [true, false, false], data: data, shape: shape, chunks: chunks,
+          band: band)
+        XCTAssertEqual(differing(banded, whole), 0, "\(reducer.name) in bands of \(band)")
+      }
     }
   }
 

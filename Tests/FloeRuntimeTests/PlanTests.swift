@@ -48,6 +48,63 @@ final class PlanTests: XCTestCase {
     XCTAssertEqual(grouped.unitsPerTile, 63)
   }
 
+  func testBandsCutTilesAlongTheOutermostKeptDimension() {
+    // A monthly climatology of 6000 x 361 x 720 in chunks of 24 x 361 x 720: twelve months
+    // of sums and counts are 24 fields, 47.6 MiB a tile: six bands of 61 rows (7.9 MiB),
+    // the last of 56; the time units, and so every point's merge tree, stay the same.
+    let whole = ReductionPlan(
+      shape: [6000, 361, 720], reduced: [true, false, false], chunks: [24, 361, 720],
+      targetUnitElements: 1)
+    XCTAssertEqual(TileBands.band(plan: whole, fieldsPerPoint: 24, elementSize: 4), 61)
+    let banded = ReductionPlan(
+      shape: [6000, 361, 720], reduced: [true, false, false], chunks: [24, 361, 720],
+      targetUnitElements: 1, band: 61)
+    XCTAssertEqual(banded.tileCount, 6)
+    XCTAssertEqual(banded.unitsPerTile, whole.unitsPerTile)
+    XCTAssertEqual(banded.unitExtent, [24, 61, 720])
+    XCTAssertEqual(banded.block(ofUnit: 251).start, [24, 61, 0])
+    XCTAssertEqual(banded.outputBlock(ofTile: 5).start, [305, 0])
+    XCTAssertEqual(banded.outputBlock(ofTile: 5).count, [56, 720])
+    // A time mean's 4 MiB tile stays whole, as does anything without a kept dimension of
+    // more than one index per tile.
+    XCTAssertNil(TileBands.band(plan: whole, fieldsPerPoint: 2, elementSize: 4))
+    let fieldMean = ReductionPlan(
+      shape: [6000, 361, 720], reduced: [false, true, true], chunks: [1, 361, 720],
+      targetUnitElements: 1)
+    XCTAssertNil(TileBands.band(plan: fieldMean, fieldsPerPoint: 1_000_000, elementSize: 4))
+    // Several chunks along latitude: a band divides the chunk's 180 rows (3 bands of 60;
+    // 23.7 MiB a chunk's tile),
+    // and none of a chunk of 181 rows (a prime: no band divides it).
+    let split = { (rows: Int) in
+      ReductionPlan(
+        shape: [6000, 2 * rows, 720], reduced: [true, false, false], chunks: [24, rows, 720],
+        targetUnitElements: 1)
+    }
+    XCTAssertEqual(TileBands.band(plan: split(180), fieldsPerPoint: 24, elementSize: 4), 60)
+    XCTAssertNil(TileBands.band(plan: split(181), fieldsPerPoint: 24, elementSize: 4))
+    // Rows of 64 floats: a band of fewer than 256 rows would read runs under 64 KiB.
+    let narrow = ReductionPlan(
+      shape: [100, 4096, 64], reduced: [true, false, false], chunks: [10, 4096, 64],
+      targetUnitElements: 1)
+    XCTAssertEqual(TileBands.band(plan: narrow, fieldsPerPoint: 1024, elementSize: 4), 256)
+    let short = ReductionPlan(
+      shape: [100, 200, 64], reduced: [true, false, false], chunks: [10, 200, 64],
+      targetUnitElements: 1)
+    XCTAssertNil(TileBands.band(plan: short, fieldsPerPoint: 1024, elementSize: 4))
+    // Every element in exactly one unit, for bands that divide the extent and that do not.
+    for band in [61, 100, 360] {
+      let plan = ReductionPlan(
+        shape: [30, 361, 20], reduced: [true, false, false], chunks: [7, 361, 20],
+        targetUnitElements: 1, band: band)
+      var seen = [Int](repeating: 0, count: 30 * 361 * 20)
+      for u in 0..<plan.unitCount {
+        let (start, count) = plan.block(ofUnit: u)
+        forEachElement(of: [30, 361, 20], start: start, count: count) { _, i in seen[i] += 1 }
+      }
+      XCTAssertEqual(Set(seen), [1], "bands of \(band)")
+    }
+  }
+
   func testTenMillionUnitsPlanInstantlyAndStayArithmetic() {
     // 10^7 chunks of 1 x 10 x 10; the plan is a handful of integers.
     let plan = ReductionPlan(

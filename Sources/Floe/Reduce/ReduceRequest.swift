@@ -88,6 +88,9 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   public var dimensionNames: [String]
   public var reduced: [Bool]
   public var chunks: [Int]?
+  /// Tiles cut into bands of this many indices of the outermost kept dimension (`TileBands`),
+  /// or nil for tiles of whole chunks.
+  public var band: Int?
   /// float32 data that needs no unpacking is read as float32; everything else as float64.
   public var readsFloat32: Bool
   /// Whether the output is float32 (float32 data, or data packed with a float32 scale_factor).
@@ -139,12 +142,13 @@ public struct ReductionSetup: Codable, Sendable, Equatable {
   public var plan: ReductionPlan {
     guard variableAxes == 1 else {
       return ReductionPlan(
-        shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: targetUnitElements)
+        shape: shape, reduced: reduced, chunks: chunks, targetUnitElements: targetUnitElements,
+        band: band)
     }
     let chunks = self.chunks ?? shape.enumerated().map { $0.offset == 0 ? 1 : $0.element }
     return ReductionPlan(
       shape: [variables.count] + shape, reduced: [false] + reduced, chunks: [1] + chunks,
-      targetUnitElements: targetUnitElements)
+      targetUnitElements: targetUnitElements, band: band)
   }
 
   public func sizing() throws -> SuperstepSizing {

@@ -180,9 +180,26 @@ extension ReductionSetup {
     }
     setup.holdsNodes = request.checkpoint == nil
     if case .percentile = request.statistic { return setup }
-    setup.fieldsPerPoint = setup.reducer(for: request).fieldsPerPoint
+    let reducer = setup.reducer(for: request)
+    setup.fieldsPerPoint = reducer.fieldsPerPoint
+    if reducer.pointsAreIndependent, try partsReadAlone(request) {
+      setup.band = TileBands.band(
+        plan: setup.plan, fieldsPerPoint: setup.fieldsPerPoint, elementSize: elementSize)
+    }
     _ = try setup.sizing()
     return setup
+  }
+
+  /// Whether a part of a chunk reads alone, without the rest, in every input and variable:
+  /// uncompressed data (a compressed chunk is decoded whole).
+  static func partsReadAlone(_ request: ReduceRequest) throws -> Bool {
+    for path in [request.input] + request.moreInputs {
+      let file = try File.open(path)
+      for name in request.variables where try !file.dataset(name).filters.isEmpty {
+        return false
+      }
+    }
+    return true
   }
 
   /// Whether a variable is read as float32 (float32 that needs no unpacking; everything

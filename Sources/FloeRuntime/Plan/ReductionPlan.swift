@@ -4,7 +4,11 @@
 /// Output *tiles* partition the kept dimensions along storage-chunk boundaries; each tile is
 /// an independent reduction. A tile's *units* partition the reduced dimensions along chunk
 /// boundaries (several chunks of the first reduced dimension per unit where chunks are
-/// small). A unit is one rectangular, chunk-aligned block of the input: one read. Units are
+/// small). A unit is one rectangular, chunk-aligned block of the input: one read. Tiles may
+/// be cut finer than chunks into *bands* along the outermost kept dimension (`TileBands`), so
+/// that a tile's merge tree holds smaller partials; a unit is then the band's part of its
+/// chunks, and the units along the reduced dimensions, so the tree and the bits of every
+/// point's result, stay those of the whole tile. Units are
 /// numbered tile by tile (tiles in row-major order), and within a tile in row-major order
 /// of the reduced dimensions: the canonical order.
 public struct ReductionPlan: Sendable, Equatable {
@@ -22,8 +26,11 @@ public struct ReductionPlan: Sendable, Equatable {
   public let unitGrid: [Int]
 
   /// Plans a reduction of `shape` over the `reduced` dimensions, with units of about
-  /// `targetUnitElements` elements where chunks are smaller than that.
-  public init(shape: [Int], reduced: [Bool], chunks: [Int]?, targetUnitElements: Int) {
+  /// `targetUnitElements` elements where chunks are smaller than that, and tiles cut into
+  /// bands of `band` indices along the outermost kept dimension of more than one index.
+  public init(
+    shape: [Int], reduced: [Bool], chunks: [Int]?, targetUnitElements: Int, band: Int? = nil
+  ) {
     precondition(shape.count == reduced.count && shape.allSatisfy { $0 > 0 })
     self.shape = shape
     self.reduced = reduced
@@ -36,9 +43,18 @@ public struct ReductionPlan: Sendable, Equatable {
       let group = Swift.max(1, targetUnitElements / Swift.max(chunkElements, 1))
       extent[first] = Swift.min(shape[first], extent[first] * group)
     }
+    if let band, let d = Self.bandDimension(reduced: reduced, extent: extent) {
+      precondition(band > 0)
+      extent[d] = Swift.min(extent[d], band)
+    }
     unitExtent = extent
     tileGrid = (0..<shape.count).map { reduced[$0] ? 1 : (shape[$0] + extent[$0] - 1) / extent[$0] }
     unitGrid = (0..<shape.count).map { reduced[$0] ? (shape[$0] + extent[$0] - 1) / extent[$0] : 1 }
+  }
+
+  /// The dimension that bands cut: the outermost kept one of more than one index per tile.
+  public static func bandDimension(reduced: [Bool], extent: [Int]) -> Int? {
+    extent.indices.first { !reduced[$0] && extent[$0] > 1 }
   }
 
   public var tileCount: Int { tileGrid.reduce(1, *) }

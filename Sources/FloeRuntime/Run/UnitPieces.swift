@@ -46,7 +46,10 @@ public struct UnitPieces: Sendable, Equatable {
     guard reducer.pointsAreIndependent, unitBytes > placedBytes,
       let d = extent.indices.first(where: { !plan.reduced[$0] && extent[$0] > 1 })
     else { return nil }
-    let length = Swift.max(1, placedBytes / (unitBytes / extent[d]))
+    // As many pieces as the target size asks for, of equal length (not one short last one).
+    let most = Swift.max(1, placedBytes / (unitBytes / extent[d]))
+    let count = (extent[d] + most - 1) / most
+    let length = (extent[d] + count - 1) / count
     let runBytes = extent[(d + 1)...].reduce(length * elementSize, *)
     guard length < extent[d], runBytes >= shortestRunBytes else { return nil }
     return UnitPieces(kind: .placed, dimension: d, length: length)
