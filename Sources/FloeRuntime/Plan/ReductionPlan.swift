@@ -43,7 +43,7 @@ public struct ReductionPlan: Sendable, Equatable {
       let group = Swift.max(1, targetUnitElements / Swift.max(chunkElements, 1))
       extent[first] = Swift.min(shape[first], extent[first] * group)
     }
-    if let band, let d = Self.bandDimension(reduced: reduced, extent: extent) {
+    if let band, let d = Self.cutDimension(reduced: reduced, extent: extent) {
       precondition(band > 0)
       extent[d] = Swift.min(extent[d], band)
     }
@@ -52,8 +52,9 @@ public struct ReductionPlan: Sendable, Equatable {
     unitGrid = (0..<shape.count).map { reduced[$0] ? (shape[$0] + extent[$0] - 1) / extent[$0] : 1 }
   }
 
-  /// The dimension that bands cut: the outermost kept one of more than one index per tile.
-  public static func bandDimension(reduced: [Bool], extent: [Int]) -> Int? {
+  /// The dimension that bands and placed pieces (`UnitPieces`) cut: the outermost kept one
+  /// of more than one index per tile.
+  public static func cutDimension(reduced: [Bool], extent: [Int]) -> Int? {
     extent.indices.first { !reduced[$0] && extent[$0] > 1 }
   }
 

@@ -20,7 +20,7 @@ public enum TileBands {
   /// unless one chunk covers the dimension).
   public static func band(plan: ReductionPlan, fieldsPerPoint: Int, elementSize: Int) -> Int? {
     let extent = plan.unitExtent
-    guard let d = ReductionPlan.bandDimension(reduced: plan.reduced, extent: extent) else {
+    guard let d = ReductionPlan.cutDimension(reduced: plan.reduced, extent: extent) else {
       return nil
     }
     let tileBytes = plan.maxTilePoints * fieldsPerPoint * 8

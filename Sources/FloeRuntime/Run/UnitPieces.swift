@@ -44,7 +44,7 @@ public struct UnitPieces: Sendable, Equatable {
     // The outermost kept dimension of more than one index: a piece's points are then one
     // contiguous range of the unit's points.
     guard reducer.pointsAreIndependent, unitBytes > placedBytes,
-      let d = extent.indices.first(where: { !plan.reduced[$0] && extent[$0] > 1 })
+      let d = ReductionPlan.cutDimension(reduced: plan.reduced, extent: extent)
     else { return nil }
     // As many pieces as the target size asks for, of equal length (not one short last one).
     let most = Swift.max(1, placedBytes / (unitBytes / extent[d]))
