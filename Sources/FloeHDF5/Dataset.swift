@@ -50,6 +50,9 @@ public struct Dataset: ~Copyable {
   /// The storage chunk shape, for chunked datasets.
   public let chunkShape: [Int]?
   public let filters: [Filter]
+  /// Whether a part of a chunk reads alone, without the rest: no filters (a compressed
+  /// chunk is decoded whole, whatever part of it is asked for).
+  public var partsReadAlone: Bool { filters.isEmpty }
   /// The fill value HDF5 stores for the dataset, in its own type, if one is defined.
   public let fillValue: NumericArray?
   /// Whether the elements are stored little-endian, as they are in memory here.

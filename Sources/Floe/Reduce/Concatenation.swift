@@ -11,6 +11,8 @@ struct Concatenation {
   var times: [Double]
   /// The time coordinate's cell bounds (two per step, same units), if the files have them.
   var bounds: [Double]?
+  /// Whether a part of a chunk reads alone in every file (`Dataset.partsReadAlone`).
+  var partsReadAlone: Bool
 
   static func make(_ paths: [String], variable: String) throws -> Concatenation {
     struct Part {
@@ -26,11 +28,13 @@ struct Concatenation {
         calendar: String?
       )?
     var referenceAxis: TimeAxis?
+    var partsReadAlone = true
     for path in paths {
       let file = try File.open(path)
       let dataset = try file.dataset(variable)
       let names = try dataset.dimensionNames()
       let units = try dataset.attribute("units")?.string
+      partsReadAlone = partsReadAlone && dataset.partsReadAlone
       var timeUnits: String?
       var calendar: String?
       var times: [Double] = []
@@ -103,6 +107,7 @@ struct Concatenation {
     }
     return Concatenation(
       files: parts.map(\.path), steps: parts.map(\.steps), times: parts.flatMap(\.times),
-      bounds: parts[0].bounds == nil ? nil : parts.flatMap { $0.bounds ?? [] })
+      bounds: parts[0].bounds == nil ? nil : parts.flatMap { $0.bounds ?? [] },
+      partsReadAlone: partsReadAlone)
   }
 }

@@ -57,9 +57,8 @@ final class HDF5UnitSource: UnitSource {
   }
 
   var readsFloat32: Bool { setup.readsFloat32 }
-  /// Uncompressed data: a part of a chunk is read alone.
   var readsPartsCheaply: Bool {
-    datasets.allSatisfy { $0.allSatisfy { $0.dataset.filters.isEmpty } }
+    datasets.allSatisfy { $0.allSatisfy { $0.dataset.partsReadAlone } }
   }
   var decoding: CFDecoding { setup.decoding }
   func decoding(ofBlockAt start: [Int]) -> CFDecoding {

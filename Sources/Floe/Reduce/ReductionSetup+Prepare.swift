@@ -53,6 +53,8 @@ extension ReductionSetup {
       shape[0] = joined.steps.reduce(0, +)
       concatenation = joined
     }
+    // Bands need a part of a chunk to read alone, in every input and variable.
+    var partsReadAlone = dataset.partsReadAlone && concatenation?.partsReadAlone != false
     let recordTimes = concatenation.flatMap { $0.times.count == shape[0] ? $0.times : nil }
     let (origin, extent) = try selectionBox(
       request, shape, names, dimension: dimension, file: file, recordTimes: recordTimes)
@@ -146,7 +148,9 @@ extension ReductionSetup {
               "'\(name)' does not run along the record dimension as '\(request.variable)' does in every file"
             )
           }
+          partsReadAlone = partsReadAlone && joined.partsReadAlone
         }
+        partsReadAlone = partsReadAlone && other.partsReadAlone
         let otherDecoding = try CFDecoding.read(from: other)
         let (reads, writes) = try types(of: other, otherDecoding, request)
         readsFloat32 = readsFloat32 && reads
@@ -182,24 +186,12 @@ extension ReductionSetup {
     if case .percentile = request.statistic { return setup }
     let reducer = setup.reducer(for: request)
     setup.fieldsPerPoint = reducer.fieldsPerPoint
-    if reducer.pointsAreIndependent, try partsReadAlone(request) {
+    if reducer.pointsAreIndependent, partsReadAlone {
       setup.band = TileBands.band(
         plan: setup.plan, fieldsPerPoint: setup.fieldsPerPoint, elementSize: elementSize)
     }
     _ = try setup.sizing()
     return setup
-  }
-
-  /// Whether a part of a chunk reads alone, without the rest, in every input and variable:
-  /// uncompressed data (a compressed chunk is decoded whole).
-  static func partsReadAlone(_ request: ReduceRequest) throws -> Bool {
-    for path in [request.input] + request.moreInputs {
-      let file = try File.open(path)
-      for name in request.variables where try !file.dataset(name).filters.isEmpty {
-        return false
-      }
-    }
-    return true
   }
 
   /// Whether a variable is read as float32 (float32 that needs no unpacking; everything
