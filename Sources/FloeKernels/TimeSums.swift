@@ -6,9 +6,9 @@ import CFloeKernels
   import Darwin
 #endif
 
-/// Whether the AVX2 loop runs here (asked once); FLOE_PORTABLE_KERNELS=1 turns it off, to
-/// compare the two.
-let timeSumsHaveAVX2 = floe_kernels_have_avx2() && getenv("FLOE_PORTABLE_KERNELS") == nil
+/// Whether the AVX2 loops (time sums, weighted row sums) run here (asked once);
+/// FLOE_PORTABLE_KERNELS=1 turns them off, to compare.
+let kernelsUseAVX2 = floe_kernels_have_avx2() && getenv("FLOE_PORTABLE_KERNELS") == nil
 
 /// `timeSums`, with AVX2 where the processor has it: the same operations in the same
 /// order per point, so the same bits, two to three times faster.
@@ -17,7 +17,7 @@ func fastTimeSums(
   fresh: Bool = false, count: UnsafeMutableBufferPointer<Double>,
   sum: UnsafeMutableBufferPointer<Double>?, squares: UnsafeMutableBufferPointer<Double>?
 ) {
-  guard timeSumsHaveAVX2, points > 0, let base = values.baseAddress else {
+  guard kernelsUseAVX2, points > 0, let base = values.baseAddress else {
     return timeSums(
       values, points: points, missing: m0, m1, fresh: fresh, count: count, sum: sum,
       squares: squares)

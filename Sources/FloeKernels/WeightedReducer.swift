@@ -1,3 +1,5 @@
+import CFloeKernels
+
 /// A weighted mean or sum: each value counts with the weight of its position along some
 /// axes (cos(latitude) along the latitude axis for an area-weighted field mean; cell areas
 /// over latitude and longitude). Fields: sum of weights of valid values (0) and sum of
@@ -102,7 +104,7 @@ public struct WeightedSumReducer: Reducer {
         let (m0, m1) = block.missing.float32Pair
         weights.withUnsafeBufferPointer { w in
           forEachRow { offset, base, weightBase in
-            let (weightTotal, total) = weightedRowSums(
+            let (weightTotal, total) = fastWeightedRowSums(
               v.baseAddress! + offset, rowLength, m0, m1, weights: w.baseAddress! + weightBase,
               step: weightStep)
             weightSum[base] += weightTotal
@@ -124,6 +126,20 @@ public struct WeightedSumReducer: Reducer {
       output[p] = w > 0 ? (mean ? partial.storage[n + p] / w : partial.storage[n + p]) : .nan
     }
   }
+}
+
+/// `weightedRowSums`, with AVX2 where the processor has it: the same operations in the
+/// same order, so the same bits.
+@inline(__always)
+func fastWeightedRowSums(
+  _ x: UnsafePointer<Float>, _ n: Int, _ m0: Float, _ m1: Float, weights: UnsafePointer<Double>,
+  step: Int
+) -> (Double, Double) {
+  guard kernelsUseAVX2 else { return weightedRowSums(x, n, m0, m1, weights: weights, step: step) }
+  var weightTotal = 0.0
+  var total = 0.0
+  floe_weighted_row_sums_avx2(x, n, m0, m1, weights, step, &weightTotal, &total)
+  return (weightTotal, total)
 }
 
 /// The weights of a row's valid values and their weighted sum, four lanes at a time. The

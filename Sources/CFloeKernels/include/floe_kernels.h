@@ -1,7 +1,7 @@
-// The time mean's inner loop in C, for the one thing Swift cannot say per function: use
-// AVX2 where the processor has it, with the portable Swift loop (FloeKernels.timeSums)
-// everywhere else. Both fold each point's values in step order with the same IEEE
-// operations, so they give the same bits.
+// The inner loops of the time sums and the weighted field mean in C, for the one thing
+// Swift cannot say per function: use AVX2 where the processor has it, with the portable
+// Swift loops (FloeKernels.timeSums, weightedRowSums) everywhere else. Each pair does the
+// same IEEE operations in the same order, so they give the same bits.
 #ifndef FLOE_KERNELS_H
 #define FLOE_KERNELS_H
 
@@ -17,5 +17,14 @@ bool floe_kernels_have_avx2(void);
 /// Only call when floe_kernels_have_avx2().
 void floe_time_sums_avx2(const float *values, size_t steps, size_t points, float m0, float m1,
                          bool fresh, double *count, double *sum, double *squares);
+
+/// Over one row of `n` float32 values: the sum of the weights of its valid values (not NaN,
+/// not m0, not m1) and of weight x value, in four float64 lanes (lane k takes values
+/// i = k mod 4), the lanes added in order, then the last n mod 4 values one by one. The
+/// weights run along the row (`step` 1) or are weights[0] for the whole row (`step` 0).
+/// Only call when floe_kernels_have_avx2().
+void floe_weighted_row_sums_avx2(const float *x, size_t n, float m0, float m1,
+                                 const double *weights, size_t step, double *weightTotal,
+                                 double *total);
 
 #endif
