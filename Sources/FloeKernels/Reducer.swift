@@ -34,10 +34,11 @@ public protocol Reducer: Sendable {
   /// The runtime then streams a unit through a small buffer that stays in cache. The
   /// default is false: one call per unit, on a fresh partial.
   var accumulatesInPieces: Bool { get }
-  /// Whether each output point's partial depends on that point's values only (a time mean,
-  /// not a field mean), with the same number of fields for any set of points: then the
-  /// runtime may cut a unit along its kept dimensions, reduce each piece into a fresh partial
-  /// and place the pieces' partials side by side — the whole block's partial bit for bit.
+  /// Whether each output point's partial depends on that point's values only (a time mean;
+  /// a field mean, whose point is one step's field), with the same number of fields for any
+  /// set of points: then the runtime may cut a unit along its kept dimensions, reduce each
+  /// piece into a fresh partial and place the pieces' partials side by side — the whole
+  /// block's partial bit for bit.
   /// The default is false.
   var pointsAreIndependent: Bool { get }
   /// Whether `merge` is the element-wise sum of the two partials (`Partial.add`), so that

@@ -35,6 +35,9 @@ public struct WeightedSumReducer: Reducer {
   public var name: String { mean ? "mean" : "sum" }
   public var fieldsPerPoint: Int { 2 }
   public var accumulatesInPieces: Bool { true }
+  /// A point's sums are over its own values (a field mean's point is one step's field), and
+  /// the weights run along reduced dimensions only, which pieces do not cut.
+  public var pointsAreIndependent: Bool { true }
   public var mergesByAdding: Bool { true }
 
   public func accumulate(_ block: Block, into partial: inout Partial) {

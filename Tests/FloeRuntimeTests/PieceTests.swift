@@ -119,12 +119,32 @@ final class PieceTests: XCTestCase {
     XCTAssertEqual(
       UnitPieces.choose(plan: plan, reducer: mean, source: source, elementSize: 4),
       UnitPieces(kind: .placed, dimension: 1, length: 256))
-    // A field mean's points are not independent: never cut along them.
-    let weighted = WeightedSumReducer(
-      weights: [Double](repeating: 1, count: 512), axis: 1, mean: true)
-    XCTAssertNotEqual(
-      UnitPieces.choose(plan: plan, reducer: weighted, source: source, elementSize: 4)?.kind,
-      .placed)
+    // A field mean (time kept): its points are steps, cut into pieces of 4 steps, each
+    // step's rows summed in the same order as in the whole unit.
+    let latitudes: [Double] = (0..<512).map { (row: Int) -> Double in
+      cos((Double(row) - 255.5) / 512 * Double.pi)
+    }
+    let areas: [Double] = (0..<(512 * 300)).map { (cell: Int) -> Double in
+      latitudes[cell / 300] * Double(1 + cell % 3)
+    }
+    let fieldMeans: [any Reducer] = [
+      WeightedSumReducer(weights: latitudes, axis: 1, mean: true),
+      WeightedSumReducer(weights: areas, axes: [1, 2], extents: [512, 300], mean: false),
+    ]
+    let fieldPlan = ReductionPlan(
+      shape: shape, reduced: [false, true, true], chunks: chunks, targetUnitElements: 1)
+    for reducer in fieldMeans {
+      XCTAssertEqual(
+        UnitPieces.choose(plan: fieldPlan, reducer: reducer, source: source, elementSize: 4),
+        UnitPieces(kind: .placed, dimension: 0, length: 4))
+      let placed = try run(
+        reducer, reduced: [false, true, true], data: data, shape: shape, chunks: chunks)
+      let whole = try run(
+        WholeUnits(base: reducer), reduced: [false, true, true], data: data, shape: shape,
+        chunks: chunks)
+      XCTAssertEqual(placed.count, 16)
+      XCTAssertEqual(differing(placed, whole), 0, "field \(reducer.name): placed")
+    }
 
     // Two groups that each unit crosses: steps 0-4 and 5-15. And groups that come back
     // within a unit (0 0 0 1 1 1 0 0 in each), which a mean continues in place and a
@@ -134,6 +154,8 @@ final class PieceTests: XCTestCase {
     var reducers: [any Reducer] = [
       mean, Statistic.sum.reducer, Statistic.count.reducer, Statistic.min.reducer,
       Statistic.max.reducer, Statistic.standardDeviation.reducer, Statistic.variance.reducer,
+      // Weights along latitude, which pieces cut: each piece's rows find their own weights.
+      WeightedSumReducer(weights: latitudes, axis: 1, mean: false),
     ]
     for groups in [months, returning] {
       reducers += [mean, Statistic.min.reducer, Statistic.standardDeviation.reducer].map {
