@@ -13,10 +13,14 @@ public enum MPI {
   /// Asks for `MPI_THREAD_FUNNELED` (only the main thread calls MPI) and switches the
   /// world communicator to `MPI_ERRORS_RETURN`, so that failures become thrown errors.
   /// Without `mpirun` this is a world of one. Calling it again returns the same world.
-  /// Wraps `MPI_Init_thread` and `MPI_Comm_set_errhandler`.
+  /// With Open MPI, first names its point-to-point layer where the answer is known
+  /// (`OpenMPIDefaults`). Wraps `MPI_Init_thread` and `MPI_Comm_set_errhandler`.
   @discardableResult
   public static func initialize() throws(MPIError) -> Communicator {
     if !isInitialized {
+      if String(cString: floe_mpi_implementation()) == "Open MPI" {
+        pmlNamedByFloe = OpenMPIDefaults.applyToThisProcess()
+      }
       var provided: Int32 = 0
       try check(
         MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided), "MPI_Init_thread")
@@ -29,6 +33,10 @@ public enum MPI {
     }
     return Communicator.world
   }
+
+  /// The point-to-point layer Floe named for Open MPI before it started (`"ob1"` on a node
+  /// with no fabric device and no choice of its own), or `nil` when Open MPI chose.
+  public nonisolated(unsafe) private(set) static var pmlNamedByFloe: String?
 
   /// Ends MPI for this process; safe to call more than once and before `initialize`.
   /// Wraps `MPI_Finalize`.

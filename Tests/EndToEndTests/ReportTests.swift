@@ -1,3 +1,4 @@
+import FloeHDF5
 import Foundation
 import XCTest
 
@@ -131,6 +132,27 @@ final class ReportTests: ScratchTestCase {
     let warning = try run("warning")
     XCTAssertSucceeded(warning, "warning")
     XCTAssertEqual(warning.stderr, "")
+  }
+
+  /// A PML the user names (here through mpirun's environment) is Open MPI's choice, not
+  /// Floe's: the summary must not claim it, and the values are those of Floe's own choice.
+  func testAPMLTheUserNamesIsLeftAlone() throws {
+    let input = try makeInput()
+    let run = { (name: String, environment: [String: String]) in
+      let out = self.directory.appendingPathComponent(name).path
+      let result = try MPIRun.mpirun(
+        3, "floe", ["reduce", input, "--var", "tas", "--op", "mean", "-o", out],
+        environment: environment)
+      XCTAssertSucceeded(result, name)
+      let values: [Float] = try File.open(out).dataset("tas").readAll()
+      return (result, values.map(\.bitPattern))
+    }
+    let (chosen, chosenBits) = try run("chosen.nc", ["OMPI_MCA_pml": "ob1"])
+    XCTAssertTrue(chosen.stderr.contains("floe: start-up per worker"), chosen.stderr)
+    XCTAssertFalse(chosen.stderr.contains("named by Floe"), chosen.stderr)
+    let (open, openBits) = try run("open.nc", [:])
+    XCTAssertEqual(chosenBits.count, 100 * 100)
+    XCTAssertEqual(chosenBits, openBits, open.stderr)
   }
 
   func testFailedAndStoppedRunsStillReportAndQuietSaysNothing() throws {

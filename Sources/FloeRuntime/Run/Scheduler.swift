@@ -1,3 +1,5 @@
+import FloeMPI
+
 /// Rank 0's bookkeeping: which units go out next, in what shares, and what came back.
 public final class Scheduler {
   let plan: ReductionPlan
@@ -124,6 +126,11 @@ public struct RunSummary: Sendable {
       + "\(sum.messagesAcrossHosts) across hosts (\(MemorySize.format(sum.bytesAcrossHosts)))"
   }
 
+  /// What start-up owes to Floe's choice for Open MPI, if it made one (`OpenMPIDefaults`).
+  var pmlText: String {
+    MPI.pmlNamedByFloe.map { "; Open MPI's pml \($0) named by Floe (no fabric device, no pml set)" } ?? ""
+  }
+
   public var text: String {
     func spread(_ f: (WorkerReport) -> Double, _ format: (Double) -> String) -> String {
       let v = workers.map(f).sorted()
@@ -137,7 +144,7 @@ public struct RunSummary: Sendable {
       floe: per worker (min / median / max): read \(spread({ $0.readSeconds }, seconds)) s, \
       compute \(spread({ $0.computeSeconds }, seconds)) s, exchange \(spread({ $0.exchangeSeconds }, seconds)) s, \
       wait \(spread({ $0.waitSeconds }, seconds)) s, peak RSS \(spread({ Double($0.peakRSSBytes) }, { MemorySize.format(Int($0)) }))
-      floe: start-up per worker (process start to first unit read): \(spread({ $0.startupSeconds }, seconds)) s
+      floe: start-up per worker (process start to first unit read): \(spread({ $0.startupSeconds }, seconds)) s\(pmlText)
       floe: rank 0 (scheduler): \(seconds(schedulerCPUSeconds)) s CPU in \(seconds(wallSeconds)) s wall
       floe: exchange: \(exchangeText)
       """ + (placement.map { "\n" + $0.text } ?? "")
