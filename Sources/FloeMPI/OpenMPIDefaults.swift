@@ -91,14 +91,15 @@ public enum OpenMPIDefaults {
   /// Where Open MPI looks for parameter files: the list in `OMPI_MCA_mca_base_param_files`
   /// if set, else the user's file and the installation's (Debian's `/etc/openmpi`, or
   /// `etc/` beside the library's `lib/`, or under `OPAL_PREFIX` / `OPAL_SYSCONFDIR`).
-  static func parameterFilePaths(environment: [String: String], libraryPath: String?) -> [String]
-  {
+  static func parameterFilePaths(environment: [String: String], libraryPath: String?) -> [String] {
     if let list = environment["OMPI_MCA_mca_base_param_files"] {
       return list.split(whereSeparator: { $0 == "," || $0 == ":" }).map(String.init)
     }
     var paths = ["/etc/openmpi/openmpi-mca-params.conf"]
     if let home = environment["HOME"] { paths.append("\(home)/.openmpi/mca-params.conf") }
-    if let prefix = environment["OPAL_PREFIX"] { paths.append("\(prefix)/etc/openmpi-mca-params.conf") }
+    if let prefix = environment["OPAL_PREFIX"] {
+      paths.append("\(prefix)/etc/openmpi-mca-params.conf")
+    }
     if let etc = environment["OPAL_SYSCONFDIR"] { paths.append("\(etc)/openmpi-mca-params.conf") }
     if let library = libraryPath, let slash = library.lastIndex(of: "/") {
       paths.append("\(library[..<slash])/../etc/openmpi-mca-params.conf")

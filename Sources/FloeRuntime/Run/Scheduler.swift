@@ -128,7 +128,8 @@ public struct RunSummary: Sendable {
 
   /// What start-up owes to Floe's choice for Open MPI, if it made one (`OpenMPIDefaults`).
   var pmlText: String {
-    MPI.pmlNamedByFloe.map { "; Open MPI's pml \($0) named by Floe (no fabric device, no pml set)" } ?? ""
+    MPI.pmlNamedByFloe.map { "; Open MPI's pml \($0) named by Floe (no fabric device, no pml set)" }
+      ?? ""
   }
 
   public var text: String {
