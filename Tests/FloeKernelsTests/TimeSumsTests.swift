@@ -7,8 +7,13 @@ import XCTest
 /// per-point loop's.
 final class TimeSumsTests: XCTestCase {
   func testAVX2AndPortableLoopsAgreeBitForBitWithAPlainLoop() throws {
+    // Several blocks of 32 and of 16 points, then single vectors of 8 (with 29), and points
+    // that are not a multiple of 8; a run shorter than one vector.
+    for points in [3 * 1024 + 37, 3 * 1024 + 29, 7] { try agreeBitForBit(points: points) }
+  }
+
+  func agreeBitForBit(points: Int) throws {
     let steps = 13
-    let points = 3 * 1024 + 37  // several blocks, and points that are not a multiple of 8
     var state: UInt64 = 9
     func random() -> Double {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -63,7 +68,7 @@ final class TimeSumsTests: XCTestCase {
             }
           }
         }
-        let label = "avx2 \(avx2), fresh \(fresh)"
+        let label = "avx2 \(avx2), fresh \(fresh), \(points) points"
         XCTAssertEqual(count, plain.map(\.0), "counts, \(label)")
         XCTAssertEqual(sum.map(\.bitPattern), plain.map(\.1.bitPattern), "sums, \(label)")
         if withSquares {
