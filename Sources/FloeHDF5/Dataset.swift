@@ -431,3 +431,43 @@ public struct Dataset: ~Copyable {
     }
   }
 }
+
+extension Dataset {
+  /// Where the block at `start` of extent `count` lies in the file as one run of raw bytes,
+  /// if it does: unfiltered storage of `element` itself, little-endian; either a contiguous
+  /// dataset, or inside one stored chunk; and every dimension after the first whole (in the
+  /// chunk or the dataset), so that the block's steps follow each other. Else nil, also for
+  /// a chunk never written (HDF5 supplies its fill values).
+  /// Wraps `H5Dget_offset` and `H5Dget_chunk_info_by_coord`.
+  public func storedRun(start: [Int], count: [Int], as element: ElementType) throws
+    -> (fileOffset: Int, bytes: Int)?
+  {
+    guard filters.isEmpty, storedLittleEndian, dataType == .numeric(element),
+      start.count == shape.count, count.count == shape.count, !shape.isEmpty,
+      count.allSatisfy({ $0 > 0 })
+    else { return nil }
+    let bytes = count.reduce(element.size, *)
+    switch layout {
+    case .contiguous:
+      guard Array(count.dropFirst()) == Array(shape.dropFirst()) else { return nil }
+      let address = H5Dget_offset(handle.id)
+      guard address != floe_haddr_undef() else { return nil }
+      let stepBytes = shape.dropFirst().reduce(element.size, *)
+      return (Int(address) + start[0] * stepBytes, bytes)
+    case .chunked:
+      guard let chunk = chunkShape else { return nil }
+      let origin = zip(start, chunk).map { $0 / $1 * $1 }
+      // Whole in the chunk after the first dimension, and within one chunk along it.
+      guard Array(start.dropFirst()) == Array(origin.dropFirst()),
+        Array(count.dropFirst()) == Array(chunk.dropFirst()),
+        start[0] + count[0] <= origin[0] + chunk[0]
+      else { return nil }
+      let (address, stored) = try storedChunkLocation(at: origin)
+      guard address >= 0, stored == chunk.reduce(element.size, *) else { return nil }
+      let stepBytes = chunk.dropFirst().reduce(element.size, *)
+      return (address + (start[0] - origin[0]) * stepBytes, bytes)
+    case .compact, .virtual:
+      return nil
+    }
+  }
+}

@@ -217,6 +217,34 @@ final class ReduceTests: ScratchTestCase {
       overSpace.stderr)
   }
 
+  /// Units that are whole stored chunks are reduced straight from the file's pages; the
+  /// bytes are those of the same units read through HDF5 (`FLOE_MAPPED_READS=off`), for
+  /// reducers in place, grouped, weighted and not in place.
+  func testUnitsMappedFromTheFileGiveTheBytesOfUnitsRead() throws {
+    // Chunks of 30 x 100 x 100 float32 (1.2 MB) are units of their own: 20 of them.
+    let input = try generate(shape: "600,100,100", chunks: "30,100,100")
+    for op in [
+      ["--op", "mean"], ["--op", "std"], ["--op", "max"], ["--op", "mean", "--by", "time.month"],
+      ["--op", "mean", "--over", "lat,lon", "--weights", "coslat"],
+    ] {
+      var outputs: [[UInt32]] = []
+      for mapping in ["on", "off"] {
+        let out = directory.appendingPathComponent("\(op.joined())-\(mapping).nc").path
+        let result = try MPIRun.mpirun(
+          3, "floe", ["reduce", input, "--var", "tas", "-o", out] + op,
+          environment: mapping == "off" ? ["FLOE_MAPPED_READS": "off"] : [:])
+        XCTAssertSucceeded(result, "\(op) with mapping \(mapping)")
+        let mapped = mapping == "on" ? 20 : 0
+        XCTAssertTrue(
+          result.stderr.contains("(no copy): \(mapped) of 20"), "\(op) \(mapping): \(result.stderr)"
+        )
+        outputs.append(try values(out).map(\.bitPattern))
+      }
+      XCTAssertFalse(outputs[0].isEmpty)
+      XCTAssertEqual(outputs[0], outputs[1], "\(op)")
+    }
+  }
+
   func testPeakMemoryStaysWithinTheBudgetOnAFileEightTimesLarger() throws {
     // 260 MB of data, a 24 MiB budget; Floe's fixed overhead (Swift, MPI, HDF5 and the
     // executable itself) is stated as 96 MiB per rank.

@@ -7,54 +7,6 @@ import XCTest
 /// wrote, for every block of files with edge chunks, with and without shuffle, in float32 and
 /// float64; what it cannot decode it leaves to HDF5.
 final class ChunkDecoderTests: FixtureTestCase {
-  /// A netCDF-4 file from CDL whose variable `v` holds `value(index)` at each flat index.
-  private func makeFile(
-    _ name: String, type: String, shape: [Int], chunks: [Int], filters: String,
-    value: (Int) -> Double
-  ) throws -> String {
-    let names = shape.indices.map { "d\($0)" }
-    let data = (0..<shape.reduce(1, *)).map { "\(value($0))" }.joined(separator: ", ")
-    let cdl = """
-      netcdf \(name) {
-      dimensions:
-      \(zip(names, shape).map { "\t\($0) = \($1) ;" }.joined(separator: "\n"))
-      variables:
-      \t\(type) v(\(names.joined(separator: ", "))) ;
-      \t\tv:_Storage = "chunked" ;
-      \t\tv:_ChunkSizes = \(chunks.map(String.init).joined(separator: ", ")) ;
-      \(filters)
-      data:
-       v = \(data) ;
-      }
-      """
-    let cdlPath = directory.appendingPathComponent("\(name).cdl").path
-    try cdl.write(toFile: cdlPath, atomically: true, encoding: .utf8)
-    let path = directory.appendingPathComponent("\(name).nc").path
-    try NetCDFFixtures.run("ncgen", ["-k", "nc4", "-o", path, cdlPath])
-    return path
-  }
-
-  /// Every block of `shape` (every start and count on every axis).
-  private func everyBlock(of shape: [Int]) -> [(start: [Int], count: [Int])] {
-    var blocks: [([Int], [Int])] = [([], [])]
-    for extent in shape {
-      let ranges = (0..<extent).flatMap { s in (1...(extent - s)).map { (s, $0) } }
-      blocks = blocks.flatMap { b in ranges.map { (b.0 + [$0.0], b.1 + [$0.1]) } }
-    }
-    return blocks
-  }
-
-  /// The flat index in `shape` of the element at `block index i` of the block at `start`.
-  private func flatIndex(_ i: Int, start: [Int], count: [Int], shape: [Int]) -> Int {
-    var rest = i
-    var coordinate = [Int](repeating: 0, count: shape.count)
-    for axis in shape.indices.reversed() {
-      coordinate[axis] = start[axis] + rest % count[axis]
-      rest /= count[axis]
-    }
-    return coordinate.indices.reduce(0) { $0 * shape[$1] + coordinate[$1] }
-  }
-
   private func decode<T: HDF5Scalar>(
     _ path: String, _ type: T.Type, _ element: ElementType, start: [Int], count: [Int],
     decoder: ChunkDecoder

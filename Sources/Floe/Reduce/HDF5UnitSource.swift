@@ -25,10 +25,17 @@ final class HDF5UnitSource: UnitSource {
   /// `FLOE_CHUNK_DECODING=hdf5` (to compare the two, or to step around a doubt).
   private let chunkDecoder: ChunkDecoder? =
     getenv("FLOE_CHUNK_DECODING").map { String(cString: $0) } == "hdf5" ? nil : ChunkDecoder()
+  /// Each input file opened for mapping, at the first block that could be mapped (nil: it
+  /// cannot be, so its blocks are read); none at all when the environment says `FLOE_MAPPED_READS=off` (to compare, or to step around
+  /// a file system that cannot map).
+  private var mappable: [MappableFile?]?
+  private let paths: [String]
 
   /// Collective over `communicator`.
   init(path: String, variable: String, setup: ReductionSetup, communicator: Communicator) throws {
     let paths = setup.files.isEmpty ? [path] : setup.files
+    self.paths = paths
+    if getenv("FLOE_MAPPED_READS").map({ String(cString: $0) }) == "off" { mappable = [] }
     // Independent metadata: each worker finds its own chunks.
     file = try File.open(paths[0], communicator: communicator, collectiveMetadata: false)
     others = try paths.dropFirst().map {
@@ -98,6 +105,24 @@ final class HDF5UnitSource: UnitSource {
       try read(datasets[f].dataset, start: pieceStart, count: pieceCount, into: piece)
       step += steps
     }
+  }
+
+  func mapped(start: [Int], count: [Int]) throws -> MappedRegion? {
+    guard mappable?.isEmpty != true else { return nil }
+    let variable = setup.variableAxes == 1 ? start[0] : 0
+    var start = zip(start.dropFirst(setup.variableAxes), setup.origin).map { $0 + $1 }
+    let count = Array(count.dropFirst(setup.variableAxes))
+    // The file the block starts in; a block across two files is read.
+    let f = fileStarts.lastIndex { $0 <= start[0] } ?? 0
+    if f + 1 < fileStarts.count && start[0] + count[0] > fileStarts[f + 1] { return nil }
+    start[0] -= fileStarts[f]
+    let element: ElementType = setup.readsFloat32 ? .float32 : .float64
+    guard
+      let run = try datasets[variable][f].dataset.storedRun(
+        start: start, count: count, as: element)
+    else { return nil }
+    if mappable == nil { mappable = paths.map { MappableFile(path: $0) } }
+    return mappable?[f]?.map(offset: run.fileOffset, bytes: run.bytes)
   }
 
   private func read(

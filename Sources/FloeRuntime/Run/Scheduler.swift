@@ -70,6 +70,7 @@ public final class Scheduler {
     unitsDone += ranges?.reduce(0) { $0 + $1.count } ?? 0
     for (w, r) in reports.enumerated() {
       totals[w].units += r.units
+      totals[w].unitsMapped += r.unitsMapped
       totals[w].bytesRead += r.bytesRead
       totals[w].readSeconds += r.readSeconds
       totals[w].computeSeconds += r.computeSeconds
@@ -146,6 +147,7 @@ public struct RunSummary: Sendable {
       compute \(spread({ $0.computeSeconds }, seconds)) s, exchange \(spread({ $0.exchangeSeconds }, seconds)) s, \
       wait \(spread({ $0.waitSeconds }, seconds)) s, peak RSS \(spread({ Double($0.peakRSSBytes) }, { MemorySize.format(Int($0)) }))
       floe: start-up per worker (process start to first unit read): \(spread({ $0.startupSeconds }, seconds)) s\(pmlText)
+      floe: units reduced straight from the file's pages (no copy): \(workers.reduce(0) { $0 + $1.unitsMapped }) of \(units)
       floe: rank 0 (scheduler): \(seconds(schedulerCPUSeconds)) s CPU in \(seconds(wallSeconds)) s wall
       floe: exchange: \(exchangeText)
       """ + (placement.map { "\n" + $0.text } ?? "")

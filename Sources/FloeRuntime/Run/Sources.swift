@@ -1,3 +1,4 @@
+public import FloeHDF5
 public import FloeKernels
 
 /// Where a worker's units come from.
@@ -19,11 +20,16 @@ public protocol UnitSource {
   /// Reads the block at `start` of extent `count` into `buffer` (float32 or float64, as
   /// `readsFloat32` says), row-major.
   func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws
+  /// The block at `start` of extent `count` straight from the file's pages, without a copy
+  /// (values as `read` would give them, before decoding), where the file stores it as one
+  /// run of them; else nil, and the block is read. By default nil.
+  func mapped(start: [Int], count: [Int]) throws -> MappedRegion?
 }
 
 extension UnitSource {
   public func decoding(ofBlockAt start: [Int]) -> CFDecoding { decoding }
   public var readsPartsCheaply: Bool { true }
+  public func mapped(start: [Int], count: [Int]) throws -> MappedRegion? { nil }
 }
 
 /// Where results go; used on the keeper only, once all units are merged.

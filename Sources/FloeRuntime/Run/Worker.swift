@@ -1,3 +1,4 @@
+import FloeHDF5
 public import FloeKernels
 
 /// A worker's side of a reduction: reads its units, reduces each into a fresh partial,
@@ -137,60 +138,124 @@ public final class Worker {
     report.exchangeSeconds += ProcessStats.now() - start
   }
 
-  /// Reads and reduces the range's units one after the other through one reused buffer:
-  /// the buffer stays mapped (and, for small units, cached) from unit to unit.
+  /// Reduces the range's units one after the other: each straight from the file's pages
+  /// where the source can map it, else read through one reused buffer (which stays mapped
+  /// and, for small units or pieces, cached from unit to unit).
   private func reduce(_ range: Range<Int>, into nodes: inout NodeSet, report: inout WorkerReport)
     throws(UnitError)
   {
     for u in range {
       let (start, count) = plan.block(ofUnit: u)
-      var partial: Partial?
-      // The whole unit at once, or piece by piece along `pieces.dimension`.
-      let d = pieces?.dimension ?? 0
-      let length = pieces?.length ?? count[0]
-      let placed = pieces?.kind == .placed
-      // Whether the pieces fold straight into the unit's partial.
-      var foldsInPlace = false
-      var first = 0
-      while first < count[d] {
-        var pieceStart = start
-        pieceStart[d] += first
-        var pieceCount = count
-        pieceCount[d] = Swift.min(length, count[d] - first)
-        let block = try read(unit: u, start: pieceStart, count: pieceCount, report: &report)
-        let computeStart = ProcessStats.now()
-        let pointsPerIndex = block.points / pieceCount[d]
-        if placed && partial == nil, let reducer = self.inPlace,
-          let unset = reducer.unsetPartial(points: pointsPerIndex * count[d], piecesLike: block)
-        {
-          // Its values are set as the pieces fold in: they cover every point.
-          partial = unset
-          foldsInPlace = true
-        }
-        if foldsInPlace {
-          self.inPlace!.accumulate(
-            block, into: &partial!, atPoint: first * pointsPerIndex, continuing: false)
-        } else if placed {
-          var piece = reducer.makePartial(points: block.points)
-          reducer.accumulate(block, into: &piece)
-          if partial == nil {
-            // Its values are set as the pieces are placed: they cover every point.
-            partial = Partial(unsetLike: piece, points: pointsPerIndex * count[d])
-          }
-          partial!.place(piece, atPoint: first * pointsPerIndex)
-        } else {
-          if partial == nil { partial = reducer.makePartial(points: block.points) }
-          reducer.accumulate(block, into: &partial!)
-        }
-        report.computeSeconds += ProcessStats.now() - computeStart
-        first += pieceCount[d]
+      var partial: Partial
+      if let whole = try reduceMapped(unit: u, start: start, count: count, report: &report) {
+        partial = whole
+      } else {
+        partial = try reduceRead(unit: u, start: start, count: count, report: &report)
       }
       let computeStart = ProcessStats.now()
       let (tile, local) = plan.locate(unit: u)
-      reducer.compact(&partial!)
-      nodes.insert(TreeNode(tile: tile, level: 0, index: local), partial.take()!, reducer: reducer)
+      reducer.compact(&partial)
+      nodes.insert(TreeNode(tile: tile, level: 0, index: local), consume partial, reducer: reducer)
       report.units += 1
       report.computeSeconds += ProcessStats.now() - computeStart
+    }
+  }
+
+  /// Unit `u` reduced whole from the file's pages, without a copy (`UnitSource.mapped`): no
+  /// pieces are needed, since nothing passes through a buffer. Nil where the source cannot
+  /// map it, or its values need a decoding pass (the pages are read-only).
+  private func reduceMapped(
+    unit u: Int, start: [Int], count: [Int], report: inout WorkerReport
+  ) throws(UnitError) -> Partial? {
+    let decoding = source.decoding(ofBlockAt: start)
+    guard !decoding.needsPass else { return nil }
+    noteFirstRead(&report)
+    let readStart = ProcessStats.now()
+    let region: MappedRegion?
+    do {
+      region = try source.mapped(start: start, count: count)
+    } catch {
+      throw unitError(u, "reading", error)
+    }
+    let computeStart = ProcessStats.now()
+    report.readSeconds += computeStart - readStart
+    guard let region else { return nil }
+    report.bytesRead += region.bytes.count
+    report.unitsMapped += 1
+    let values: Block.Values =
+      source.readsFloat32
+      ? .float32(region.bytes.assumingMemoryBound(to: Float.self))
+      : .float64(region.bytes.assumingMemoryBound(to: Double.self))
+    let block = Block(
+      values: values, shape: count, start: start, reduced: plan.reduced,
+      missing: decoding.kernelMissing)
+    // In place where the reducer can: its partial is not zeroed first.
+    var partial: Partial
+    if let inPlace, let unset = inPlace.unsetPartial(points: block.points, piecesLike: block) {
+      partial = unset
+      inPlace.accumulate(block, into: &partial, atPoint: 0, continuing: false)
+    } else {
+      partial = reducer.makePartial(points: block.points)
+      reducer.accumulate(block, into: &partial)
+    }
+    withExtendedLifetime(region) {}
+    report.computeSeconds += ProcessStats.now() - computeStart
+    return partial
+  }
+
+  /// Unit `u` read through the buffer and reduced: whole, or piece by piece along
+  /// `pieces.dimension` so that each piece is still in cache when it is reduced.
+  private func reduceRead(
+    unit u: Int, start: [Int], count: [Int], report: inout WorkerReport
+  ) throws(UnitError) -> Partial {
+    var partial: Partial?
+    let d = pieces?.dimension ?? 0
+    let length = pieces?.length ?? count[0]
+    let placed = pieces?.kind == .placed
+    // Whether the pieces fold straight into the unit's partial.
+    var foldsInPlace = false
+    var first = 0
+    while first < count[d] {
+      var pieceStart = start
+      pieceStart[d] += first
+      var pieceCount = count
+      pieceCount[d] = Swift.min(length, count[d] - first)
+      let block = try read(unit: u, start: pieceStart, count: pieceCount, report: &report)
+      let computeStart = ProcessStats.now()
+      let pointsPerIndex = block.points / pieceCount[d]
+      if placed && partial == nil, let reducer = self.inPlace,
+        let unset = reducer.unsetPartial(points: pointsPerIndex * count[d], piecesLike: block)
+      {
+        // Its values are set as the pieces fold in: they cover every point.
+        partial = unset
+        foldsInPlace = true
+      }
+      if foldsInPlace {
+        self.inPlace!.accumulate(
+          block, into: &partial!, atPoint: first * pointsPerIndex, continuing: false)
+      } else if placed {
+        var piece = reducer.makePartial(points: block.points)
+        reducer.accumulate(block, into: &piece)
+        if partial == nil {
+          // Its values are set as the pieces are placed: they cover every point.
+          partial = Partial(unsetLike: piece, points: pointsPerIndex * count[d])
+        }
+        partial!.place(piece, atPoint: first * pointsPerIndex)
+      } else {
+        if partial == nil { partial = reducer.makePartial(points: block.points) }
+        reducer.accumulate(block, into: &partial!)
+      }
+      report.computeSeconds += ProcessStats.now() - computeStart
+      first += pieceCount[d]
+    }
+    return partial.take()!
+  }
+
+  /// The first read of the job ends this worker's start-up.
+  private func noteFirstRead(_ report: inout WorkerReport) {
+    if !hasRead {
+      hasRead = true
+      report.startupSeconds = ProcessStats.secondsSinceStart ?? 0
     }
   }
 
@@ -199,10 +264,7 @@ public final class Worker {
     throws(UnitError) -> Block
   {
     let n = count.reduce(1, *)
-    if !hasRead {
-      hasRead = true
-      report.startupSeconds = ProcessStats.secondsSinceStart ?? 0
-    }
+    noteFirstRead(&report)
     let readStart = ProcessStats.now()
     do {
       try source.read(

@@ -12,6 +12,8 @@ public struct WorkerReport: Equatable, Sendable {
   public var cpuSeconds = 0.0
   /// Seconds from the process's start to its first unit read (0: not in this superstep).
   public var startupSeconds = 0.0
+  /// Units reduced straight from the file's pages, without a copy (`UnitSource.mapped`).
+  public var unitsMapped = 0
   /// What this worker sent to other workers in the exchange.
   public var sent = Sent()
   /// nil: all went well.
@@ -19,18 +21,18 @@ public struct WorkerReport: Equatable, Sendable {
 
   public init() {}
 
-  /// Bytes on the wire: fourteen numbers. An error's text does not travel with the report: the
+  /// Bytes on the wire: fifteen numbers. An error's text does not travel with the report: the
   /// flag does, and rank 0 then asks for the texts (`Order.explain`), so that the gather of
-  /// every superstep stays 112 bytes per worker however long a message can be.
+  /// every superstep stays 120 bytes per worker however long a message can be.
   public static let wireSize = numbers * 8
-  static let numbers = 14
+  static let numbers = 15
 
   public var wire: [UInt8] {
     let values: [Double] = [
       error == nil ? 0 : 1, Double(units), Double(bytesRead), readSeconds, computeSeconds,
       exchangeSeconds, waitSeconds, Double(peakRSSBytes), cpuSeconds, startupSeconds,
       Double(sent.messagesWithinHost), Double(sent.bytesWithinHost),
-      Double(sent.messagesAcrossHosts), Double(sent.bytesAcrossHosts),
+      Double(sent.messagesAcrossHosts), Double(sent.bytesAcrossHosts), Double(unitsMapped),
     ]
     return values.withUnsafeBytes { Array($0) }
   }
@@ -51,6 +53,7 @@ public struct WorkerReport: Equatable, Sendable {
     sent = Sent(
       messagesWithinHost: Int(values[10]), bytesWithinHost: Int(values[11]),
       messagesAcrossHosts: Int(values[12]), bytesAcrossHosts: Int(values[13]))
+    unitsMapped = Int(values[14])
     error = values[0] != 0 ? "" : nil
   }
 }
