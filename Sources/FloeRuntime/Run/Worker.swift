@@ -171,7 +171,7 @@ public final class Worker {
     guard !decoding.needsPass else { return nil }
     noteFirstRead(&report)
     let readStart = ProcessStats.now()
-    let region: MappedRegion?
+    var region: MappedRegion?
     do {
       region = try source.mapped(start: start, count: count)
     } catch {
@@ -179,27 +179,33 @@ public final class Worker {
     }
     let computeStart = ProcessStats.now()
     report.readSeconds += computeStart - readStart
-    guard let region else { return nil }
-    report.bytesRead += region.bytes.count
+    guard let bytes = region?.bytes else { return nil }
+    report.bytesRead += bytes.count
     report.unitsMapped += 1
     let values: Block.Values =
       source.readsFloat32
-      ? .float32(region.bytes.assumingMemoryBound(to: Float.self))
-      : .float64(region.bytes.assumingMemoryBound(to: Double.self))
+      ? .float32(bytes.assumingMemoryBound(to: Float.self))
+      : .float64(bytes.assumingMemoryBound(to: Double.self))
     let block = Block(
       values: values, shape: count, start: start, reduced: plan.reduced,
       missing: decoding.kernelMissing)
-    // In place where the reducer can: its partial is not zeroed first.
-    var partial: Partial
-    if let inPlace, let unset = inPlace.unsetPartial(points: block.points, piecesLike: block) {
-      partial = unset
+    let partial = withExtendedLifetime(region) { reduceWhole(block) }
+    let unmapStart = ProcessStats.now()
+    report.computeSeconds += unmapStart - computeStart
+    region = nil  // unmapped: part of the read's cost
+    report.readSeconds += ProcessStats.now() - unmapStart
+    return partial
+  }
+
+  /// A whole unit's block reduced into a fresh partial: in place where the reducer can (its
+  /// partial is not zeroed first), else the ordinary way.
+  private func reduceWhole(_ block: Block) -> Partial {
+    if let inPlace, var partial = inPlace.unsetPartial(points: block.points, piecesLike: block) {
       inPlace.accumulate(block, into: &partial, atPoint: 0, continuing: false)
-    } else {
-      partial = reducer.makePartial(points: block.points)
-      reducer.accumulate(block, into: &partial)
+      return partial
     }
-    withExtendedLifetime(region) {}
-    report.computeSeconds += ProcessStats.now() - computeStart
+    var partial = reducer.makePartial(points: block.points)
+    reducer.accumulate(block, into: &partial)
     return partial
   }
 
