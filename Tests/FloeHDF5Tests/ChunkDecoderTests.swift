@@ -77,17 +77,8 @@ final class ChunkDecoderTests: FixtureTestCase {
     // Only the first of two time chunks is written. Floe's writer sets HDF5's fill time to
     // "never", so HDF5 leaves the rest of the buffer as it was (a netCDF-C file gets its fill
     // value there); the decoder must give exactly what HDF5 gives.
-    let path = directory.appendingPathComponent("sparse.nc").path
-    do {
-      let file = try File.create(path)
-      try file.createDimension("t", length: 8)
-      try file.createDimension("x", length: 5)
-      let v = try file.createVariable(
-        "v", type: .float32, dimensions: ["t", "x"],
-        options: VariableOptions(chunkShape: [4, 5], deflateLevel: 1, fillValue: .float32([-1])))
-      let firstChunk = (0..<20).map(Float.init)
-      try firstChunk.withUnsafeBufferPointer { try v.write($0, start: [0, 0], count: [4, 5]) }
-    }
+    let path = try makeFileWithFirstChunkOnly(
+      "sparse.nc", shape: [8, 5], chunk: 4, deflateLevel: 1, fillValue: .float32([-1]))
     let v = try File.open(path).dataset("v")
     XCTAssertEqual(try v.storedChunkLocation(at: [4, 0]).bytes, 0)
     var decoded = [Float](repeating: 42, count: 30)

@@ -72,17 +72,7 @@ final class MappedRegionTests: FixtureTestCase {
       XCTAssertNil(try v.storedRun(start: whole.start, count: whole.count, as: element), name)
     }
     // A chunk never written holds fill values that HDF5 supplies.
-    let sparse = directory.appendingPathComponent("sparse.nc").path
-    do {
-      let file = try File.create(sparse)
-      try file.createDimension("t", length: 4)
-      try file.createDimension("x", length: 3)
-      let v = try file.createVariable(
-        "v", type: .float32, dimensions: ["t", "x"], options: VariableOptions(chunkShape: [2, 3]))
-      try [Float](repeating: 1, count: 6).withUnsafeBufferPointer {
-        try v.write($0, start: [0, 0], count: [2, 3])
-      }
-    }
+    let sparse = try makeFileWithFirstChunkOnly("sparse.nc", shape: [4, 3], chunk: 2)
     let v = try File.open(sparse).dataset("v")
     XCTAssertNotNil(try v.storedRun(start: [0, 0], count: [2, 3], as: .float32))
     XCTAssertNil(try v.storedRun(start: [2, 0], count: [2, 3], as: .float32))

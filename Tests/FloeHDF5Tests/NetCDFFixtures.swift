@@ -1,3 +1,4 @@
+import FloeHDF5
 import Foundation
 import XCTest
 
@@ -114,5 +115,26 @@ class FixtureTestCase: XCTestCase {
       rest /= count[axis]
     }
     return coordinate.indices.reduce(0) { $0 * shape[$1] + coordinate[$1] }
+  }
+
+  /// A float32 variable `v(t, x)` of `shape` in chunks of `chunk` steps whose first chunk
+  /// alone is written, with 0, 1, 2, ...; the other chunks are never written.
+  func makeFileWithFirstChunkOnly(
+    _ name: String, shape: [Int], chunk: Int, deflateLevel: Int? = nil,
+    fillValue: NumericArray? = nil
+  ) throws -> String {
+    let path = directory.appendingPathComponent(name).path
+    let file = try File.create(path)
+    try file.createDimension("t", length: shape[0])
+    try file.createDimension("x", length: shape[1])
+    let v = try file.createVariable(
+      "v", type: .float32, dimensions: ["t", "x"],
+      options: VariableOptions(
+        chunkShape: [chunk, shape[1]], deflateLevel: deflateLevel, fillValue: fillValue))
+    let firstChunk = (0..<(chunk * shape[1])).map(Float.init)
+    try firstChunk.withUnsafeBufferPointer {
+      try v.write($0, start: [0, 0], count: [chunk, shape[1]])
+    }
+    return path
   }
 }
