@@ -7,8 +7,6 @@
 /// A file opened for mapping its bytes into memory: read-only, by path, beside HDF5's own
 /// handle (which reads through MPI-IO). Closed when it goes.
 public final class MappableFile {
-  /// The path, for messages.
-  public let path: String
   private let descriptor: Int32
   /// The file's size when opened: no region past it is mapped (touching a page beyond the
   /// end of a file raises SIGBUS instead of an error).
@@ -23,7 +21,6 @@ public final class MappableFile {
       close(descriptor)
       return nil
     }
-    self.path = path
     self.descriptor = descriptor
     size = Int(status.st_size)
   }

@@ -26,8 +26,8 @@ final class HDF5UnitSource: UnitSource {
   private let chunkDecoder: ChunkDecoder? =
     getenv("FLOE_CHUNK_DECODING").map { String(cString: $0) } == "hdf5" ? nil : ChunkDecoder()
   /// Each input file opened for mapping, at the first block that could be mapped (nil: it
-  /// cannot be, so its blocks are read); none at all when the environment says `FLOE_MAPPED_READS=off` (to compare, or to step around
-  /// a file system that cannot map).
+  /// cannot be, so its blocks are read); none at all when the environment says
+  /// `FLOE_MAPPED_READS=off` (to compare, or to step around a file system that cannot map).
   private var mappable: [MappableFile?]?
   private let paths: [String]
 
@@ -78,21 +78,35 @@ final class HDF5UnitSource: UnitSource {
     "\(datasets.map { "'\($0[0].dataset.name)'" }.joined(separator: ", ")) in \(path)"
   }
 
+  /// The element type reads give: float32 stays float32, everything else is float64.
+  private var element: ElementType { setup.readsFloat32 ? .float32 : .float64 }
+
+  /// A plan block in the variables' own coordinates: the leading index picks the variable
+  /// when there are several, and the plan counts from the selection's origin.
+  private func inVariable(start: [Int], count: [Int]) -> (variable: Int, start: [Int], count: [Int])
+  {
+    (
+      setup.variableAxes == 1 ? start[0] : 0,
+      zip(start.dropFirst(setup.variableAxes), setup.origin).map { $0 + $1 },
+      Array(count.dropFirst(setup.variableAxes))
+    )
+  }
+
+  /// The file that holds record `step` of the files read as one.
+  private func file(holding step: Int) -> Int { fileStarts.lastIndex { $0 <= step } ?? 0 }
+
   func read(start: [Int], count: [Int], into buffer: UnsafeMutableRawBufferPointer) throws {
-    // The leading index picks the variable when there are several.
-    let variable = setup.variableAxes == 1 ? start[0] : 0
-    let start = zip(start.dropFirst(setup.variableAxes), setup.origin).map { $0 + $1 }  // the plan counts from the selection
-    let count = Array(count.dropFirst(setup.variableAxes))
+    let (variable, start, count) = inVariable(start: start, count: count)
     let datasets = self.datasets[variable]
     guard datasets.count > 1 else {
       return try read(datasets[0].dataset, start: start, count: count, into: buffer)
     }
     // Time is the outermost dimension: each file's part is a contiguous slice of the buffer.
-    let bytesPerStep = count.dropFirst().reduce(setup.readsFloat32 ? 4 : 8, *)
+    let bytesPerStep = count.dropFirst().reduce(element.size, *)
     var step = start[0]
     let end = start[0] + count[0]
     while step < end {
-      let f = fileStarts.lastIndex { $0 <= step } ?? 0
+      let f = file(holding: step)
       let fileEnd = f + 1 < fileStarts.count ? fileStarts[f + 1] : end
       let steps = min(end, fileEnd) - step
       var pieceStart = start
@@ -109,14 +123,11 @@ final class HDF5UnitSource: UnitSource {
 
   func mapped(start: [Int], count: [Int]) throws -> MappedRegion? {
     guard mappable?.isEmpty != true else { return nil }
-    let variable = setup.variableAxes == 1 ? start[0] : 0
-    var start = zip(start.dropFirst(setup.variableAxes), setup.origin).map { $0 + $1 }
-    let count = Array(count.dropFirst(setup.variableAxes))
+    var (variable, start, count) = inVariable(start: start, count: count)
     // The file the block starts in; a block across two files is read.
-    let f = fileStarts.lastIndex { $0 <= start[0] } ?? 0
+    let f = file(holding: start[0])
     if f + 1 < fileStarts.count && start[0] + count[0] > fileStarts[f + 1] { return nil }
     start[0] -= fileStarts[f]
-    let element: ElementType = setup.readsFloat32 ? .float32 : .float64
     guard
       let run = try datasets[variable][f].dataset.storedRun(
         start: start, count: count, as: element)
@@ -129,7 +140,6 @@ final class HDF5UnitSource: UnitSource {
     _ dataset: borrowing Dataset, start: [Int], count: [Int],
     into buffer: UnsafeMutableRawBufferPointer
   ) throws {
-    let element: ElementType = setup.readsFloat32 ? .float32 : .float64
     if let chunkDecoder, ChunkDecoder.canDecode(dataset, as: element) {
       try chunkDecoder.read(dataset, as: element, start: start, count: count, into: buffer)
     } else {
