@@ -12,14 +12,59 @@ bool floe_kernels_have_avx2(void) {
   return __builtin_cpu_supports("avx2");
 }
 
+// Where a call's counts go. Deferred: not written while every count so far is `steps`
+// (every value valid: the caller then holds the count once, `base` + steps); at the first
+// block with a missing value, the points before it get `base` + steps and from then on
+// every count is written, as `base` + its own. Added: each count is added to the one in
+// `count` (a partial's, merged with this unit's).
+typedef struct {
+  bool deferred;
+  bool written;
+  bool added;
+  double base;
+} count_store;
+
+// Whether the block's counts must be written (and, at the first that must, the counts
+// left out before it filled in).
+static inline __attribute__((always_inline, target("avx2"))) bool
+counts_to_write(count_store *store, const __m256i *n, int V, size_t steps, double *count,
+                size_t p) {
+  if (!store->deferred || store->written) return true;
+  __m256i same = _mm256_set1_epi32(-1);
+  for (int k = 0; k < V; k++)
+    same = _mm256_and_si256(same, _mm256_cmpeq_epi32(n[k], _mm256_set1_epi32((int)steps)));
+  if (_mm256_movemask_epi8(same) == -1) return false;
+  for (size_t i = 0; i < p; i++) count[i] = store->base + (double)steps;
+  store->written = true;
+  return true;
+}
+
+// A block's count of valid values (int32 lanes, converted exactly) as stored: plus what
+// `at` holds when added, plus `base` when deferred.
+static inline __attribute__((always_inline, target("avx2"))) __m256d
+count_out(const count_store *store, __m128i n, const double *at) {
+  __m256d c = _mm256_cvtepi32_pd(n);
+  if (store->added) return _mm256_add_pd(_mm256_loadu_pd(at), c);
+  if (store->deferred) return _mm256_add_pd(_mm256_set1_pd(store->base), c);
+  return c;
+}
+
+// A block's totals as stored: plus what `at` holds when `add` (a partial's, merged with
+// this unit's: one addition per point, as merging the unit's own partial into it would).
+static inline __attribute__((always_inline, target("avx2"))) __m256d
+total_out(bool add, __m256d total, const double *at) {
+  return add ? _mm256_add_pd(_mm256_loadu_pd(at), total) : total;
+}
+
 // One block of 8 * V points through every step, its totals in registers: per 8 values one
 // load and the arithmetic, no load or store of running totals (a block's totals kept in L1
 // cost three loads and three stores per 8 values, and the stores held the loop to ~8 GB/s).
 // Each point still sees its values in step order from the totals it had: the same bits.
 static inline __attribute__((always_inline, target("avx2"))) void
 time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m256 missing0,
-                __m256 missing1, bool fresh, double *count, double *sum, double *squares,
-                const int V, const bool withSum, const bool withSquares) {
+                __m256 missing1, bool fresh, bool add, count_store *store, double *count,
+                double *sum, double *squares, const int V, const bool withSum,
+                const bool withSquares) {
   __m256i n[4];
   __m256d s[8], q[8];
   for (int k = 0; k < V; k++) {
@@ -64,17 +109,22 @@ time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m2
       }
     }
   }
+  const bool withCount = counts_to_write(store, n, V, steps, count, p);
   for (int k = 0; k < V; k++) {
     size_t at = p + 8 * (size_t)k;
-    _mm256_storeu_pd(count + at, _mm256_cvtepi32_pd(_mm256_castsi256_si128(n[k])));
-    _mm256_storeu_pd(count + at + 4, _mm256_cvtepi32_pd(_mm256_extracti128_si256(n[k], 1)));
+    if (withCount) {
+      __m256d low = count_out(store, _mm256_castsi256_si128(n[k]), count + at);
+      __m256d high = count_out(store, _mm256_extracti128_si256(n[k], 1), count + at + 4);
+      _mm256_storeu_pd(count + at, low);
+      _mm256_storeu_pd(count + at + 4, high);
+    }
     if (withSum) {
-      _mm256_storeu_pd(sum + at, s[2 * k]);
-      _mm256_storeu_pd(sum + at + 4, s[2 * k + 1]);
+      _mm256_storeu_pd(sum + at, total_out(add, s[2 * k], sum + at));
+      _mm256_storeu_pd(sum + at + 4, total_out(add, s[2 * k + 1], sum + at + 4));
     }
     if (withSquares) {
-      _mm256_storeu_pd(squares + at, q[2 * k]);
-      _mm256_storeu_pd(squares + at + 4, q[2 * k + 1]);
+      _mm256_storeu_pd(squares + at, total_out(add, q[2 * k], squares + at));
+      _mm256_storeu_pd(squares + at + 4, total_out(add, q[2 * k + 1], squares + at + 4));
     }
   }
 }
@@ -84,17 +134,17 @@ time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m2
 #define FLOE_TIME_SUMS_BLOCKS(WIDE, WITH_SUM, WITH_SQUARES)                                   \
   do {                                                                                       \
     for (; p + 8 * (WIDE) <= points; p += 8 * (WIDE))                                        \
-      time_sums_block(values, steps, points, p, missing0, missing1, fresh, count, sum,       \
-                      squares, (WIDE), (WITH_SUM), (WITH_SQUARES));                          \
+      time_sums_block(values, steps, points, p, missing0, missing1, fresh, add, &store,      \
+                      count, sum, squares, (WIDE), (WITH_SUM), (WITH_SQUARES));              \
     for (; p + 8 <= points; p += 8)                                                          \
-      time_sums_block(values, steps, points, p, missing0, missing1, fresh, count, sum,       \
-                      squares, 1, (WITH_SUM), (WITH_SQUARES));                               \
+      time_sums_block(values, steps, points, p, missing0, missing1, fresh, add, &store,      \
+                      count, sum, squares, 1, (WITH_SUM), (WITH_SQUARES));                   \
   } while (0)
 
-__attribute__((target("avx2"))) void floe_time_sums_avx2(const float *values, size_t steps,
-                                                         size_t points, float m0, float m1,
-                                                         bool fresh, double *count, double *sum,
-                                                         double *squares) {
+// Returns whether the counts were written (always, unless `store` defers them).
+static inline __attribute__((always_inline, target("avx2"))) bool
+time_sums(const float *values, size_t steps, size_t points, float m0, float m1, bool fresh,
+          bool add, count_store store, double *count, double *sum, double *squares) {
   const __m256 missing0 = _mm256_set1_ps(m0);
   const __m256 missing1 = _mm256_set1_ps(m1);
   size_t p = 0;
@@ -118,8 +168,39 @@ __attribute__((target("avx2"))) void floe_time_sums_avx2(const float *values, si
       s += d;
       q += d * d;
     }
-    count[p] = n;
-    if (sum) sum[p] = s;
-    if (squares) squares[p] = q;
+    if (store.deferred && !store.written && n != (double)steps) {
+      for (size_t i = 0; i < p; i++) count[i] = store.base + (double)steps;
+      store.written = true;
+    }
+    if (!store.deferred || store.written)
+      count[p] = store.added ? count[p] + n : store.deferred ? store.base + n : n;
+    if (sum) sum[p] = add ? sum[p] + s : s;
+    if (squares) squares[p] = add ? squares[p] + q : q;
   }
+  return !store.deferred || store.written;
+}
+
+__attribute__((target("avx2"))) void floe_time_sums_avx2(const float *values, size_t steps,
+                                                         size_t points, float m0, float m1,
+                                                         bool fresh, double *count, double *sum,
+                                                         double *squares) {
+  count_store store = {false, false, false, 0};
+  time_sums(values, steps, points, m0, m1, fresh, false, store, count, sum, squares);
+}
+
+__attribute__((target("avx2"))) bool floe_fresh_time_sums_avx2(const float *values, size_t steps,
+                                                               size_t points, float m0, float m1,
+                                                               double *count, double *sum,
+                                                               double *squares) {
+  count_store store = {true, false, false, 0};
+  return !time_sums(values, steps, points, m0, m1, true, false, store, count, sum, squares);
+}
+
+__attribute__((target("avx2"))) bool floe_time_sums_added_avx2(const float *values, size_t steps,
+                                                               size_t points, float m0, float m1,
+                                                               double *count, double count_base,
+                                                               double *sum) {
+  // Counts per point (base NaN) are added to; counts held once are deferred from the base.
+  count_store store = {count_base == count_base, false, count_base != count_base, count_base};
+  return time_sums(values, steps, points, m0, m1, true, true, store, count, sum, NULL);
 }

@@ -99,10 +99,17 @@ public struct Partial: Sendable, Equatable {
     let first = storage[0]
     guard !first.isNaN else { return }
     let same = storage.withUnsafeBufferPointer { s in
-      // Compared as bits, so a NaN or -0 is never taken for another value.
-      var differ: UInt64 = 0
-      for p in 0..<points { differ |= s[p].bitPattern ^ first.bitPattern }
-      return differ == 0
+      // Compared as bits, so a NaN or -0 is never taken for another value; a block at a
+      // time, so that counts that differ (input with missing values) stop the scan early.
+      var from = 0
+      while from < points {
+        let to = Swift.min(from + 1024, points)
+        var differ: UInt64 = 0
+        for p in from..<to { differ |= s[p].bitPattern ^ first.bitPattern }
+        guard differ == 0 else { return false }
+        from = to
+      }
+      return true
     }
     guard same else { return }
     storage.removeFirst(points)

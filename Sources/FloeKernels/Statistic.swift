@@ -285,6 +285,69 @@ public struct SumReducer: Reducer {
   }
 }
 
+extension SumReducer: ReducesWholeUnitsCompact {
+  /// Counts and sums from zero, the counts held once when every value is valid.
+  public func wholePartial(of block: Block) -> Partial? {
+    guard case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints,
+      points > 0
+    else { return nil }
+    let (m0, m1) = block.missing.float32Pair
+    let withSum = finish != .count
+    var sums = [Double](unsafeUninitializedCapacity: withSum ? points : 0) { $1 = $0.count }
+    // Written only if some value is missing.
+    var counts = [Double](unsafeUninitializedCapacity: points) { $1 = points }
+    let everyValid = counts.withUnsafeMutableBufferPointer { count in
+      sums.withUnsafeMutableBufferPointer { sum in
+        fastFreshTimeSums(
+          values, points: points, missing: m0, m1, count: count, sum: withSum ? sum : nil)
+      }
+    }
+    guard everyValid else {
+      return Partial(points: points, fields: fieldsPerPoint, storage: counts + sums)
+    }
+    return Partial(
+      points: points, fields: fieldsPerPoint, storage: sums,
+      sameField0: Double(values.count / points))
+  }
+}
+
+extension SumReducer: AddsWholeUnits {
+  /// The unit's counts and sums added in the kernel's last store of each block (AVX2 only).
+  public func add(_ block: Block, into partial: inout Partial) -> Bool {
+    guard kernelsUseAVX2, case .float32(let values) = block.values,
+      let points = block.everyRunCoversAllPoints, points > 0, points == partial.points,
+      partial.groups == nil, partial.fields == fieldsPerPoint
+    else { return false }
+    let (m0, m1) = block.missing.float32Pair
+    let withSum = finish != .count
+    guard let same = partial.sameField0 else {
+      partial.storage.withUnsafeMutableBufferPointer { all in
+        let counts = all.baseAddress!
+        _ = addedTimeSums(
+          values, points: points, missing: m0, m1, count: counts, countHeldOnce: nil,
+          sum: withSum ? counts + points : nil)
+      }
+      return true
+    }
+    // Written only if some value is missing.
+    var counts = [Double](unsafeUninitializedCapacity: points) { $1 = points }
+    let wroteCounts = counts.withUnsafeMutableBufferPointer { count in
+      partial.storage.withUnsafeMutableBufferPointer { sums in
+        addedTimeSums(
+          values, points: points, missing: m0, m1, count: count.baseAddress!,
+          countHeldOnce: same, sum: withSum ? sums.baseAddress! : nil)
+      }
+    }!
+    if wroteCounts {
+      partial.storage.insert(contentsOf: counts, at: 0)
+      partial.sameField0 = nil
+    } else {
+      partial.sameField0 = same + Double(values.count / points)
+    }
+    return true
+  }
+}
+
 // MARK: min, max
 
 /// count (field 0) and the smallest or largest valid value (field 1).

@@ -27,6 +27,36 @@ func fastTimeSums(
     squares?.baseAddress)
 }
 
+/// `fastTimeSums` from zero, except that the counts are written only if some value is
+/// missing: returns whether every value was valid (every count is the number of steps, and
+/// `count` holds nothing to read). The compact partial of a unit with no missing values,
+/// without writing its counts and then scanning them.
+func fastFreshTimeSums(
+  _ values: UnsafeBufferPointer<Float>, points: Int, missing m0: Float, _ m1: Float,
+  count: UnsafeMutableBufferPointer<Double>, sum: UnsafeMutableBufferPointer<Double>?
+) -> Bool {
+  let steps = Double(values.count / points)
+  guard kernelsUseAVX2, let base = values.baseAddress else {
+    timeSums(values, points: points, missing: m0, m1, fresh: true, count: count, sum: sum, squares: nil)
+    return count.allSatisfy { $0 == steps }
+  }
+  return floe_fresh_time_sums_avx2(
+    base, values.count / points, points, m0, m1, count.baseAddress, sum?.baseAddress, nil)
+}
+
+/// A unit's fresh counts and sums added into a partial's (`floe_time_sums_added_avx2`): the
+/// partial's counts per point in `count`, or held once as `countHeldOnce` (then written only
+/// if some value is missing). Returns whether `count` was written; nil where the processor
+/// has no AVX2 (there is no portable twin: the caller merges the ordinary way).
+func addedTimeSums(
+  _ values: UnsafeBufferPointer<Float>, points: Int, missing m0: Float, _ m1: Float,
+  count: UnsafeMutablePointer<Double>, countHeldOnce: Double?, sum: UnsafeMutablePointer<Double>?
+) -> Bool? {
+  guard kernelsUseAVX2, let base = values.baseAddress else { return nil }
+  return floe_time_sums_added_avx2(
+    base, values.count / points, points, m0, m1, count, countHeldOnce ?? .nan, sum)
+}
+
 /// The time mean's (and standard deviation's) inner loop over float32 data laid out as
 /// [steps][points]: counts, sums and optionally sums of squares of the valid values of each
 /// point, continuing the totals in `count`, `sum` and `squares` — or, if `fresh`, starting

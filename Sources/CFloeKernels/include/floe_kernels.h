@@ -18,6 +18,22 @@ bool floe_kernels_have_avx2(void);
 void floe_time_sums_avx2(const float *values, size_t steps, size_t points, float m0, float m1,
                          bool fresh, double *count, double *sum, double *squares);
 
+/// As floe_time_sums_avx2 with `fresh`, except that the counts are written only if some
+/// value is missing: returns true when every value was valid (every count is `steps`, and
+/// `count` was not written), false when `count` holds every point's count.
+bool floe_fresh_time_sums_avx2(const float *values, size_t steps, size_t points, float m0,
+                               float m1, double *count, double *sum, double *squares);
+
+/// One unit's fresh counts and sums (as floe_time_sums_avx2 with `fresh`) merged into a
+/// partial's, each point's sum becoming the partial's + the unit's (one addition, as merging
+/// the unit's own partial would). The partial's counts are per point in `count` when
+/// `count_base` is NaN (each gets the unit's added), or held once as `count_base`: then they
+/// are written only if some value is missing, as count_base + the unit's. Returns whether
+/// `count` was written (always when per point; when held once, false means every value was
+/// valid: the count is count_base + steps at every point).
+bool floe_time_sums_added_avx2(const float *values, size_t steps, size_t points, float m0,
+                               float m1, double *count, double count_base, double *sum);
+
 /// Over one row of `n` float32 values: the sum of the weights of its valid values (not NaN,
 /// not m0, not m1) and of weight x value, in four float64 lanes (lane k takes values
 /// i = k mod 4), the lanes added in order, then the last n mod 4 values one by one. The

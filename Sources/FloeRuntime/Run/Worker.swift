@@ -43,6 +43,14 @@ public final class Worker {
   let pieces: UnitPieces?
   /// The reducer, if it folds placed pieces straight into the unit's partial.
   let inPlace: (any ReducesPiecesInPlace)?
+  /// The reducer, if it merges by adding and adds a whole unit straight into a partial.
+  let addsUnits: (any AddsWholeUnits)?
+  /// The reducer, if it holds a whole unit's counts once without writing them.
+  let compactWhole: (any ReducesWholeUnitsCompact)?
+  /// Whether the last whole unit's partial held its counts once (no missing values). If
+  /// not, the next is reduced the ordinary way: a compact partial of input with missing
+  /// values would be one more copy, and such input tends to go on having them.
+  private var lastUnitHadNoMissing = true
 
   public init(
     plan: ReductionPlan, sizing: SuperstepSizing, reducer: any Reducer, source: any UnitSource,
@@ -66,6 +74,8 @@ public final class Worker {
     pieces = UnitPieces.choose(
       plan: plan, reducer: reducer, source: source, elementSize: elementSize)
     inPlace = reducer as? any ReducesPiecesInPlace
+    compactWhole = reducer as? any ReducesWholeUnitsCompact
+    addsUnits = reducer.mergesByAdding ? reducer as? any AddsWholeUnits : nil
   }
 
   deinit { buffer.deallocate() }
@@ -146,29 +156,42 @@ public final class Worker {
   {
     for u in range {
       let (start, count) = plan.block(ofUnit: u)
+      let (tile, local) = plan.locate(unit: u)
+      let leaf = TreeNode(tile: tile, level: 0, index: local)
+      report.units += 1
       var partial: Partial
-      if let whole = try reduceMapped(unit: u, start: start, count: count, report: &report) {
-        partial = whole
-      } else {
-        partial = try reduceRead(unit: u, start: start, count: count, report: &report)
+      switch try reduceMapped(unit: u, leaf: leaf, start: start, count: count, into: &nodes, report: &report) {
+      case .addedToSibling: continue
+      case .reduced(let whole): partial = whole
+      case .notMapped: partial = try reduceRead(unit: u, start: start, count: count, report: &report)
       }
       let computeStart = ProcessStats.now()
-      let (tile, local) = plan.locate(unit: u)
       reducer.compact(&partial)
-      nodes.insert(TreeNode(tile: tile, level: 0, index: local), consume partial, reducer: reducer)
-      report.units += 1
+      if compactWhole != nil { lastUnitHadNoMissing = partial.sameField0 != nil }
+      nodes.insert(leaf, consume partial, reducer: reducer)
       report.computeSeconds += ProcessStats.now() - computeStart
     }
+  }
+
+  /// What became of a unit the source was asked to map.
+  private enum MappedUnit {
+    /// Not mapped: read it.
+    case notMapped
+    /// Reduced into a partial of its own.
+    case reduced(Partial)
+    /// Added straight into its sibling's partial, now their parent's in the node set.
+    case addedToSibling
   }
 
   /// Unit `u` reduced whole from the file's pages, without a copy (`UnitSource.mapped`): no
   /// pieces are needed, since nothing passes through a buffer. Nil where the source cannot
   /// map it, or its values need a decoding pass (the pages are read-only).
   private func reduceMapped(
-    unit u: Int, start: [Int], count: [Int], report: inout WorkerReport
-  ) throws(UnitError) -> Partial? {
+    unit u: Int, leaf: TreeNode, start: [Int], count: [Int], into nodes: inout NodeSet,
+    report: inout WorkerReport
+  ) throws(UnitError) -> MappedUnit {
     let decoding = source.decoding(ofBlockAt: start)
-    guard !decoding.needsPass else { return nil }
+    guard !decoding.needsPass else { return .notMapped }
     noteFirstRead(&report)
     let readStart = ProcessStats.now()
     var region: MappedRegion?
@@ -179,7 +202,7 @@ public final class Worker {
     }
     let computeStart = ProcessStats.now()
     report.readSeconds += computeStart - readStart
-    guard let bytes = region?.bytes else { return nil }
+    guard let bytes = region?.bytes else { return .notMapped }
     report.bytesRead += bytes.count
     report.unitsMapped += 1
     let values: Block.Values =
@@ -189,17 +212,36 @@ public final class Worker {
     let block = Block(
       values: values, shape: count, start: start, reduced: plan.reduced,
       missing: decoding.kernelMissing)
-    let partial = withExtendedLifetime(region) { reduceWhole(block) }
+    let reduced = withExtendedLifetime(region) { reduceWhole(block, leaf: leaf, into: &nodes) }
     let unmapStart = ProcessStats.now()
     report.computeSeconds += unmapStart - computeStart
     region = nil  // unmapped: part of the read's cost
     report.readSeconds += ProcessStats.now() - unmapStart
-    return partial
+    return reduced
+  }
+
+  /// A whole unit's block added straight into its sibling's partial where the node set holds
+  /// it and the reducer can; else reduced into a partial of its own.
+  private func reduceWhole(_ block: Block, leaf: TreeNode, into nodes: inout NodeSet)
+    -> MappedUnit
+  {
+    if let addsUnits, case let (held, sibling, parent)? = nodes.removeSibling(of: leaf) {
+      var partial = consume held  // the only reference: added into in place
+      if addsUnits.add(block, into: &partial) {
+        nodes.insert(parent, consume partial, reducer: reducer)
+        return .addedToSibling
+      }
+      nodes.insert(sibling, consume partial, reducer: reducer)
+    }
+    return .reduced(reduceWhole(block))
   }
 
   /// A whole unit's block reduced into a fresh partial: in place where the reducer can (its
   /// partial is not zeroed first), else the ordinary way.
   private func reduceWhole(_ block: Block) -> Partial {
+    if lastUnitHadNoMissing, let compactWhole, let partial = compactWhole.wholePartial(of: block) {
+      return partial
+    }
     if let inPlace, var partial = inPlace.unsetPartial(points: block.points, piecesLike: block) {
       inPlace.accumulate(block, into: &partial, atPoint: 0, continuing: false)
       return partial

@@ -40,6 +40,17 @@ public struct NodeSet: Sendable {
     nodes[key] = value
   }
 
+  /// Takes out the partial of `node`'s sibling, if held, with where each of them is: for a
+  /// reducer that adds `node`'s unit straight into it and inserts the result as `parent`.
+  public mutating func removeSibling(of node: TreeNode)
+    -> (partial: Partial, sibling: TreeNode, parent: TreeNode)?
+  {
+    let (level, index) = tree.normalize(level: node.level, index: node.index)
+    let sibling = TreeNode(tile: node.tile, level: level, index: index ^ 1)
+    guard let partial = nodes.removeValue(forKey: sibling) else { return nil }
+    return (partial, sibling, TreeNode(tile: node.tile, level: level + 1, index: index / 2))
+  }
+
   /// Adds every node of `other`, in canonical order. Takes `other` over: each partial is
   /// moved out, not shared, so merging into it does not copy it.
   public mutating func merge(_ other: consuming NodeSet, reducer: any Reducer) {
