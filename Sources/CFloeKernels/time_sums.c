@@ -56,33 +56,12 @@ total_out(bool add, __m256d total, const double *at) {
   return add ? _mm256_add_pd(_mm256_loadu_pd(at), total) : total;
 }
 
-// One block of 8 * V points through every step, its totals in registers: per 8 values one
-// load and the arithmetic, no load or store of running totals (a block's totals kept in L1
-// cost three loads and three stores per 8 values, and the stores held the loop to ~8 GB/s).
-// Each point still sees its values in step order from the totals it had: the same bits.
+// Every step of one block of 8 * V points (`row`: its first step) into the totals n, s, q
+// (counts, sums, sums of squares, in registers).
 static inline __attribute__((always_inline, target("avx2"))) void
-time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m256 missing0,
-                __m256 missing1, bool fresh, bool add, count_store *store, double *count,
-                double *sum, double *squares, const int V, const bool withSum,
-                const bool withSquares) {
-  __m256i n[4];
-  __m256d s[8], q[8];
-  for (int k = 0; k < V; k++) {
-    size_t at = p + 8 * (size_t)k;
-    if (fresh) {
-      n[k] = _mm256_setzero_si256();
-      s[2 * k] = s[2 * k + 1] = q[2 * k] = q[2 * k + 1] = _mm256_setzero_pd();
-      continue;
-    }
-    // Counts are whole numbers: exact as int32.
-    n[k] = _mm256_set_m128i(_mm256_cvttpd_epi32(_mm256_loadu_pd(count + at + 4)),
-                            _mm256_cvttpd_epi32(_mm256_loadu_pd(count + at)));
-    s[2 * k] = withSum ? _mm256_loadu_pd(sum + at) : _mm256_setzero_pd();
-    s[2 * k + 1] = withSum ? _mm256_loadu_pd(sum + at + 4) : _mm256_setzero_pd();
-    q[2 * k] = withSquares ? _mm256_loadu_pd(squares + at) : _mm256_setzero_pd();
-    q[2 * k + 1] = withSquares ? _mm256_loadu_pd(squares + at + 4) : _mm256_setzero_pd();
-  }
-  const float *row = values + p;
+accumulate_steps(const float *row, size_t steps, size_t points, __m256 missing0,
+                 __m256 missing1, __m256i *n, __m256d *s, __m256d *q, const int V,
+                 const bool withSum, const bool withSquares) {
   for (size_t t = 0; t < steps; t++, row += points) {
     // One stream per step is more than the hardware prefetcher follows: fetch this step's
     // run of the block two blocks ahead (16 GB/s instead of 5 from memory on the VM).
@@ -109,6 +88,14 @@ time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m2
       }
     }
   }
+}
+
+// A block's totals stored (counts as `store` says; sums and squares added to what they hold
+// when `add`).
+static inline __attribute__((always_inline, target("avx2"))) void
+store_totals(count_store *store, const __m256i *n, const __m256d *s, const __m256d *q,
+             size_t steps, size_t p, bool add, double *count, double *sum, double *squares,
+             const int V, const bool withSum, const bool withSquares) {
   const bool withCount = counts_to_write(store, n, V, steps, count, p);
   for (int k = 0; k < V; k++) {
     size_t at = p + 8 * (size_t)k;
@@ -127,6 +114,37 @@ time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m2
       _mm256_storeu_pd(squares + at + 4, total_out(add, q[2 * k + 1], squares + at + 4));
     }
   }
+}
+
+// One block of 8 * V points through every step, its totals in registers: per 8 values one
+// load and the arithmetic, no load or store of running totals (a block's totals kept in L1
+// cost three loads and three stores per 8 values, and the stores held the loop to ~8 GB/s).
+// Each point still sees its values in step order from the totals it had: the same bits.
+static inline __attribute__((always_inline, target("avx2"))) void
+time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m256 missing0,
+                __m256 missing1, bool fresh, bool add, count_store *store, double *count,
+                double *sum, double *squares, const int V, const bool withSum,
+                const bool withSquares) {
+  __m256i n[4];
+  __m256d s[8], q[8];
+  for (int k = 0; k < V; k++) {
+    size_t at = p + 8 * (size_t)k;
+    if (fresh) {
+      n[k] = _mm256_setzero_si256();
+      s[2 * k] = s[2 * k + 1] = q[2 * k] = q[2 * k + 1] = _mm256_setzero_pd();
+      continue;
+    }
+    // Counts are whole numbers: exact as int32.
+    n[k] = _mm256_set_m128i(_mm256_cvttpd_epi32(_mm256_loadu_pd(count + at + 4)),
+                            _mm256_cvttpd_epi32(_mm256_loadu_pd(count + at)));
+    s[2 * k] = withSum ? _mm256_loadu_pd(sum + at) : _mm256_setzero_pd();
+    s[2 * k + 1] = withSum ? _mm256_loadu_pd(sum + at + 4) : _mm256_setzero_pd();
+    q[2 * k] = withSquares ? _mm256_loadu_pd(squares + at) : _mm256_setzero_pd();
+    q[2 * k + 1] = withSquares ? _mm256_loadu_pd(squares + at + 4) : _mm256_setzero_pd();
+  }
+  accumulate_steps(values + p, steps, points, missing0, missing1, n, s, q, V, withSum,
+                   withSquares);
+  store_totals(store, n, s, q, steps, p, add, count, sum, squares, V, withSum, withSquares);
 }
 
 // Blocks as wide as the 16 vector registers allow (4 vectors of points for counts and sums,
