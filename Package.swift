@@ -32,7 +32,8 @@ let package = Package(
     // Latency and bandwidth of the exchange's messages, within and across hosts (BENCHMARKS.md).
     .executableTarget(name: "floe-exchange-benchmark", dependencies: ["FloeMPI"]),
     // The accumulate loops against memory bandwidth (BENCHMARKS.md).
-    .executableTarget(name: "floe-kernel-benchmark", dependencies: ["FloeKernels", "FloeRuntime"]),
+    .executableTarget(
+      name: "floe-kernel-benchmark", dependencies: ["FloeKernels", "FloeRuntime", "FloeHDF5"]),
 
     // MARK: Public Swift API
     .target(

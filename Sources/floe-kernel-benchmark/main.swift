@@ -2,13 +2,28 @@
 // memory bandwidth of the same machine (a plain sum of the same floats, and memcpy). Run
 // in release:
 //   swift run -c release floe-kernel-benchmark [--cached]
+//   swift run -c release floe-kernel-benchmark --mapped FILE VAR [RUNS]   (MappedFloor.swift)
 // One time-mean unit of the 6 GB benchmark file (24 steps x 361 x 720 float32, from
 // memory), and one of 24 x 91 x 180 (from cache); about 1 in 16 values missing.
 import FloeKernels
 import FloeRuntime
 import Foundation
 
-let (lat, lon) = CommandLine.arguments.dropFirst().first == "--cached" ? (91, 180) : (361, 720)
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--mapped" {
+  guard arguments.count >= 3 else {
+    print("usage: floe-kernel-benchmark --mapped FILE VAR [RUNS]")
+    exit(2)
+  }
+  do {
+    try mappedFloor(path: arguments[1], variable: arguments[2], repeats: arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5)
+  } catch {
+    print("floe-kernel-benchmark: \(error)")
+    exit(1)
+  }
+  exit(0)
+}
+let (lat, lon) = arguments.first == "--cached" ? (91, 180) : (361, 720)
 let steps = 24
 let points = lat * lon
 let count = steps * points
