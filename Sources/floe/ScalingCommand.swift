@@ -9,7 +9,7 @@ struct ScalingCommand: ParsableCommand {
     commandName: "scaling",
     abstract: "Run a floe command at several rank counts; write speed-up and efficiency.",
     discussion: """
-      Runs LAUNCHER N floe ARGUMENTS... --runs times at each rank count N, takes the median wall time of the whole command and the median worker's read / compute / exchange / wait seconds from Floe's run summary, and writes OUT.csv, OUT.md and OUT.svg. Speed-up and efficiency are relative to the first rank count (give 2,3 for the 1 -> 2 worker figure: rank 0 schedules, the others work). Give the command's output with --overwrite, as every run rewrites it.
+      Runs LAUNCHER N floe ARGUMENTS... --runs times at each rank count N, takes the median wall time of the whole command and the median worker's read / compute / exchange / wait seconds from Floe's run summary, and writes OUT.csv, OUT.md and OUT.svg. Speed-up and efficiency are relative to the first rank count (give 2,3 for the 1 -> 2 worker figure: rank 0 schedules, the others work); efficiency by the whole command's wall time, and by Floe's own run time (without the launcher and MPI's start-up and shut-down). Give the command's output with --overwrite, as every run rewrites it.
 
       Example: floe scaling --ranks 2,3 --runs 3 -o scaling -- reduce t6.nc --var tas --op mean -o m.nc --overwrite
       """

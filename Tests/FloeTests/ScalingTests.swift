@@ -36,8 +36,12 @@ final class ScalingTests: XCTestCase {
     ]
     XCTAssertEqual(Scaling.speedUp(points), [1, 1.6])
     XCTAssertEqual(Scaling.efficiency(points), [1, 0.8])
-    XCTAssertTrue(Scaling.csv(points).contains("3,2,2.5000,2.0000,1.6000,0.8000,"))
-    XCTAssertTrue(Scaling.markdown(points).contains("| 3 | 2 | 2.500 | 2.000 | 1.600 | 80% |"))
+    // By Floe's run time: 3.5 / 2 = 1.75 times faster with twice the workers.
+    XCTAssertEqual(Scaling.runEfficiency(points), [1, 0.875])
+    XCTAssertTrue(
+      Scaling.csv(points).contains("3,2,2.5000,2.0000,1.6000,0.8000,1.0000,0.5000,0.1000,0.1000,0.8750\n"))
+    XCTAssertTrue(
+      Scaling.markdown(points).contains("| 3 | 2 | 2.500 | 2.000 | 1.600 | 80% | 88% | 1.000 |"))
     XCTAssertTrue(Scaling.svg(points, title: "a < b").hasPrefix("<svg"))
   }
 }

@@ -67,20 +67,32 @@ public enum Scaling {
     return points.map { base / $0.wallSeconds }
   }
 
-  /// Parallel efficiency: speed-up over the growth in workers since the first point.
+  /// Parallel efficiency: speed-up over the growth in workers since the first point, by
+  /// whole-command wall time.
   public static func efficiency(_ points: [ScalingPoint]) -> [Double] {
+    efficiency(points, speedUp: speedUp(points))
+  }
+
+  /// Parallel efficiency by Floe's own run time (the workers' part: without the launcher and
+  /// MPI's start-up and shut-down, which weigh on every rank count alike).
+  public static func runEfficiency(_ points: [ScalingPoint]) -> [Double] {
+    guard let base = points.first?.runSeconds else { return [] }
+    return efficiency(points, speedUp: points.map { base / $0.runSeconds })
+  }
+
+  private static func efficiency(_ points: [ScalingPoint], speedUp: [Double]) -> [Double] {
     guard let base = points.first?.workers else { return [] }
-    return zip(speedUp(points), points).map { $0 / (Double($1.workers) / Double(base)) }
+    return zip(speedUp, points).map { $0 / (Double($1.workers) / Double(base)) }
   }
 
   public static func csv(_ points: [ScalingPoint]) -> String {
     var lines = [
-      "ranks,workers,wall_s,run_s,speed_up,efficiency,read_s,compute_s,exchange_s,wait_s"
+      "ranks,workers,wall_s,run_s,speed_up,efficiency,read_s,compute_s,exchange_s,wait_s,run_efficiency"
     ]
     for (i, p) in points.enumerated() {
       let values = [
         p.wallSeconds, p.runSeconds, speedUp(points)[i], efficiency(points)[i], p.read, p.compute,
-        p.exchange, p.wait,
+        p.exchange, p.wait, runEfficiency(points)[i],
       ].map { String(format: "%.4f", $0) }
       lines.append(([String(p.ranks), String(p.workers)] + values).joined(separator: ","))
     }
@@ -89,15 +101,15 @@ public enum Scaling {
 
   public static func markdown(_ points: [ScalingPoint]) -> String {
     var lines = [
-      "| ranks | workers | wall (s) | Floe run (s) | speed-up | efficiency | read | compute | exchange | wait |",
-      "|---|---|---|---|---|---|---|---|---|---|",
+      "| ranks | workers | wall (s) | Floe run (s) | speed-up | efficiency | by run time | read | compute | exchange | wait |",
+      "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (i, p) in points.enumerated() {
       lines.append(
         "| \(p.ranks) | \(p.workers) | "
           + [p.wallSeconds, p.runSeconds, speedUp(points)[i]].map { String(format: "%.3f", $0) }
           .joined(separator: " | ") + " | " + String(format: "%.0f%%", 100 * efficiency(points)[i])
-          + " | "
+          + " | " + String(format: "%.0f%%", 100 * runEfficiency(points)[i]) + " | "
           + [p.read, p.compute, p.exchange, p.wait].map { String(format: "%.3f", $0) }.joined(
             separator: " | ") + " |")
     }
