@@ -158,10 +158,13 @@ public final class Worker {
       let (start, count) = plan.block(ofUnit: u)
       let (tile, local) = plan.locate(unit: u)
       let leaf = TreeNode(tile: tile, level: 0, index: local)
-      report.units += 1
       var partial: Partial
-      switch try reduceMapped(unit: u, leaf: leaf, start: start, count: count, into: &nodes, report: &report) {
-      case .addedToSibling: continue
+      switch try reduceMapped(
+        unit: u, leaf: leaf, start: start, count: count, into: &nodes, report: &report)
+      {
+      case .addedToSibling:
+        report.units += 1
+        continue
       case .reduced(let whole): partial = whole
       case .notMapped: partial = try reduceRead(unit: u, start: start, count: count, report: &report)
       }
@@ -169,6 +172,7 @@ public final class Worker {
       reducer.compact(&partial)
       if compactWhole != nil { lastUnitHadNoMissing = partial.sameField0 != nil }
       nodes.insert(leaf, consume partial, reducer: reducer)
+      report.units += 1
       report.computeSeconds += ProcessStats.now() - computeStart
     }
   }
@@ -184,8 +188,8 @@ public final class Worker {
   }
 
   /// Unit `u` reduced whole from the file's pages, without a copy (`UnitSource.mapped`): no
-  /// pieces are needed, since nothing passes through a buffer. Nil where the source cannot
-  /// map it, or its values need a decoding pass (the pages are read-only).
+  /// pieces are needed, since nothing passes through a buffer. Not mapped where the source
+  /// cannot map it, or its values need a decoding pass (the pages are read-only).
   private func reduceMapped(
     unit u: Int, leaf: TreeNode, start: [Int], count: [Int], into nodes: inout NodeSet,
     report: inout WorkerReport
