@@ -123,9 +123,9 @@ floe_args() {  # the floe reduce arguments of an operation
 # a few at a time (this VM's DAMON pages out what was not touched for a minute) leaves the
 # file's cache in small folios when it is read back, and small folios make every mapping of a
 # unit 4-5 times slower (docs/performance.md, "The page cache's folio sizes"). Dropping the
-# file and reading it whole puts it back in 2 MiB folios where the kernel keeps them so.
+# file here, time_command's own `cat` then reads it whole: back in 2 MiB folios where the
+# kernel keeps them so.
 dd if="$input" iflag=nocache count=0 status=none
-cat "$input" > /dev/null
 time_command floor cat bash -c "cat '$input' > /dev/null"
 for np in $ranks; do
   time_command floor "floe --read-only np=$np" \

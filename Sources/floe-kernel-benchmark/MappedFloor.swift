@@ -13,7 +13,9 @@ import FloeRuntime
 #endif
 
 /// Every chunk of `name` in `path` along its first dimension: where its bytes lie, and its shape.
-func chunkRuns(path: String, variable name: String) throws -> (runs: [(offset: Int, bytes: Int)], chunk: [Int]) {
+func chunkRuns(path: String, variable name: String) throws
+  -> (runs: [(offset: Int, bytes: Int)], chunk: [Int])
+{
   let file = try File.open(path)
   let dataset = try file.dataset(name)
   guard let chunk = dataset.chunkShape, Array(chunk.dropFirst()) == Array(dataset.shape.dropFirst())
@@ -58,18 +60,13 @@ func foldMapped(
     withExtendedLifetime(region) {
       guard asFloe else { return reducer.accumulate(block, into: &total) }
       let leaf = TreeNode(tile: 0, level: 0, index: u)
-      if case let (held, _, parent)? = nodes.removeSibling(of: leaf) {
-        var partial = consume held
-        _ = (reducer as! any AddsWholeUnits).add(block, into: &partial)
-        nodes.insert(parent, consume partial, reducer: reducer)
-      } else {
-        // A fresh partial, not zeroed first, folded in place (the worker's reduceWhole).
-        let inPlace = reducer as! any ReducesPiecesInPlace
-        var partial = inPlace.unsetPartial(points: points, piecesLike: block)!
-        inPlace.accumulate(block, into: &partial, atPoint: 0, continuing: false)
-        reducer.compact(&partial)
-        nodes.insert(leaf, consume partial, reducer: reducer)
-      }
+      if nodes.addUnit(block, at: leaf, reducer: reducer as! any AddsWholeUnits) { return }
+      // A fresh partial, not zeroed first, folded in place (the worker's reduceWhole).
+      let inPlace = reducer as! any ReducesPiecesInPlace
+      var partial = inPlace.unsetPartial(points: points, piecesLike: block)!
+      inPlace.accumulate(block, into: &partial, atPoint: 0, continuing: false)
+      reducer.compact(&partial)
+      nodes.insert(leaf, consume partial, reducer: reducer)
     }
   }
   if total.storage.first == 42 || nodes.count == 42 { print(total.storage[0]) }  // keeps the work

@@ -16,7 +16,8 @@ if arguments.first == "--mapped" {
     exit(2)
   }
   do {
-    try mappedFloor(path: arguments[1], variable: arguments[2], repeats: arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5)
+    let repeats = arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5
+    try mappedFloor(path: arguments[1], variable: arguments[2], repeats: repeats)
   } catch {
     print("floe-kernel-benchmark: \(error)")
     exit(1)

@@ -229,13 +229,8 @@ public final class Worker {
   private func reduceWhole(_ block: Block, leaf: TreeNode, into nodes: inout NodeSet)
     -> MappedUnit
   {
-    if let addsUnits, case let (held, sibling, parent)? = nodes.removeSibling(of: leaf) {
-      var partial = consume held  // the only reference: added into in place
-      if addsUnits.add(block, into: &partial) {
-        nodes.insert(parent, consume partial, reducer: reducer)
-        return .addedToSibling
-      }
-      nodes.insert(sibling, consume partial, reducer: reducer)
+    if let addsUnits, nodes.addUnit(block, at: leaf, reducer: addsUnits) {
+      return .addedToSibling
     }
     return .reduced(reduceWhole(block))
   }

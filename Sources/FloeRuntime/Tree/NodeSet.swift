@@ -40,15 +40,23 @@ public struct NodeSet: Sendable {
     nodes[key] = value
   }
 
-  /// Takes out the partial of `node`'s sibling, if held, with where each of them is: for a
-  /// reducer that adds `node`'s unit straight into it and inserts the result as `parent`.
-  public mutating func removeSibling(of node: TreeNode)
-    -> (partial: Partial, sibling: TreeNode, parent: TreeNode)?
-  {
-    let (level, index) = tree.normalize(level: node.level, index: node.index)
-    let sibling = TreeNode(tile: node.tile, level: level, index: index ^ 1)
-    guard let partial = nodes.removeValue(forKey: sibling) else { return nil }
-    return (partial, sibling, TreeNode(tile: node.tile, level: level + 1, index: index / 2))
+  /// Adds `block`, the whole unit of leaf `leaf`, straight into its sibling's partial where
+  /// the set holds it and `reducer` can (`AddsWholeUnits`): the sum is their parent, merged
+  /// on up as `insert` merges. False, and the set as it was, where not.
+  public mutating func addUnit(
+    _ block: Block, at leaf: TreeNode, reducer: any AddsWholeUnits
+  ) -> Bool {
+    let (level, index) = tree.normalize(level: leaf.level, index: leaf.index)
+    let sibling = TreeNode(tile: leaf.tile, level: level, index: index ^ 1)
+    // Out of the set, the only reference: added into in place.
+    guard var partial = nodes.removeValue(forKey: sibling) else { return false }
+    guard reducer.add(block, into: &partial) else {
+      nodes[sibling] = partial
+      return false
+    }
+    let parent = TreeNode(tile: leaf.tile, level: level + 1, index: index / 2)
+    insert(parent, consume partial, reducer: reducer)
+    return true
   }
 
   /// Adds every node of `other`, in canonical order. Takes `other` over: each partial is
