@@ -43,14 +43,8 @@ public final class Worker {
   let pieces: UnitPieces?
   /// The reducer, if it folds placed pieces straight into the unit's partial.
   let inPlace: (any ReducesPiecesInPlace)?
-  /// The reducer, if it merges by adding and adds a whole unit straight into a partial.
-  let addsUnits: (any AddsWholeUnits)?
-  /// The reducer, if it holds a whole unit's counts once without writing them.
-  let compactWhole: (any ReducesWholeUnitsCompact)?
-  /// Whether the last whole unit's partial held its counts once (no missing values). If
-  /// not, the next is reduced the ordinary way: a compact partial of input with missing
-  /// values would be one more copy, and such input tends to go on having them.
-  private var lastUnitHadNoMissing = true
+  /// How whole units (mapped) go into the node set, and every unit's partial.
+  private var wholeUnits: WholeUnits
 
   public init(
     plan: ReductionPlan, sizing: SuperstepSizing, reducer: any Reducer, source: any UnitSource,
@@ -74,8 +68,7 @@ public final class Worker {
     pieces = UnitPieces.choose(
       plan: plan, reducer: reducer, source: source, elementSize: elementSize)
     inPlace = reducer as? any ReducesPiecesInPlace
-    compactWhole = reducer as? any ReducesWholeUnitsCompact
-    addsUnits = reducer.mergesByAdding ? reducer as? any AddsWholeUnits : nil
+    wholeUnits = WholeUnits(reducer: reducer)
   }
 
   deinit { buffer.deallocate() }
@@ -158,7 +151,7 @@ public final class Worker {
       let (start, count) = plan.block(ofUnit: u)
       let (tile, local) = plan.locate(unit: u)
       let leaf = TreeNode(tile: tile, level: 0, index: local)
-      var partial: Partial
+      let partial: Partial
       switch try reduceMapped(
         unit: u, leaf: leaf, start: start, count: count, into: &nodes, report: &report)
       {
@@ -169,9 +162,7 @@ public final class Worker {
       case .notMapped: partial = try reduceRead(unit: u, start: start, count: count, report: &report)
       }
       let computeStart = ProcessStats.now()
-      reducer.compact(&partial)
-      if compactWhole != nil { lastUnitHadNoMissing = partial.sameField0 != nil }
-      nodes.insert(leaf, consume partial, reducer: reducer)
+      wholeUnits.insert(consume partial, leaf: leaf, into: &nodes)
       report.units += 1
       report.computeSeconds += ProcessStats.now() - computeStart
     }
@@ -216,38 +207,14 @@ public final class Worker {
     let block = Block(
       values: values, shape: count, start: start, reduced: plan.reduced,
       missing: decoding.kernelMissing)
-    let reduced = withExtendedLifetime(region) { reduceWhole(block, leaf: leaf, into: &nodes) }
+    let partial = withExtendedLifetime(region) {
+      wholeUnits.reduce(block, leaf: leaf, into: &nodes)
+    }
     let unmapStart = ProcessStats.now()
     report.computeSeconds += unmapStart - computeStart
     region = nil  // unmapped: part of the read's cost
     report.readSeconds += ProcessStats.now() - unmapStart
-    return reduced
-  }
-
-  /// A whole unit's block added straight into its sibling's partial where the node set holds
-  /// it and the reducer can; else reduced into a partial of its own.
-  private func reduceWhole(_ block: Block, leaf: TreeNode, into nodes: inout NodeSet)
-    -> MappedUnit
-  {
-    if let addsUnits, nodes.addUnit(block, at: leaf, reducer: addsUnits) {
-      return .addedToSibling
-    }
-    return .reduced(reduceWhole(block))
-  }
-
-  /// A whole unit's block reduced into a fresh partial: in place where the reducer can (its
-  /// partial is not zeroed first), else the ordinary way.
-  private func reduceWhole(_ block: Block) -> Partial {
-    if lastUnitHadNoMissing, let compactWhole, let partial = compactWhole.wholePartial(of: block) {
-      return partial
-    }
-    if let inPlace, var partial = inPlace.unsetPartial(points: block.points, piecesLike: block) {
-      inPlace.accumulate(block, into: &partial, atPoint: 0, continuing: false)
-      return partial
-    }
-    var partial = reducer.makePartial(points: block.points)
-    reducer.accumulate(block, into: &partial)
-    return partial
+    return partial.map { .reduced($0) } ?? .addedToSibling
   }
 
   /// Unit `u` read through the buffer and reduced: whole, or piece by piece along
