@@ -84,4 +84,106 @@ final class PercentileTests: XCTestCase {
         Percentile.of(&narrow, q: q).bitPattern, Percentile.of(&wide, q: q).bitPattern, "q \(q)")
     }
   }
+
+  /// Series long enough to be narrowed to the values between two pivots from a sample
+  /// (and those where the sample misleads, which go the whole way): the bits of sorting, in
+  /// float32 (the AVX2 split) and float64, and the series left as it was.
+  func testNarrowedSelectionGivesTheSortedSeriesBits() {
+    var state: UInt64 = 5
+    func random() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) / Double(1 << 53)
+    }
+    func want(_ series: [Double], _ q: Double) -> Double {
+      let valid = series.filter { !$0.isNaN }.sorted()
+      guard !valid.isEmpty else { return .nan }
+      let h = Double(valid.count - 1) * q / 100
+      let low = Int(h.rounded(.down))
+      let high = min(low + 1, valid.count - 1)
+      return valid[low] + (h - Double(low)) * (valid[high] - valid[low])
+    }
+    let kinds: [(String, (Int, Int) -> Double)] = [
+      ("repeats", { _, _ in (random() * 5).rounded() }),
+      ("sorted", { i, _ in Double(i) }),
+      ("reversed", { i, n in Double(n - i) }),
+      ("10 % NaN", { _, _ in random() < 0.1 ? .nan : random() * 100 }),
+      ("80 % NaN", { _, _ in random() < 0.8 ? .nan : random() * 100 }),
+      ("seasons", { i, _ in 280 + 15 * sin(Double(i) * 2 * .pi / 365) + random() }),
+      // Every 16th value far above the rest: the sample (spread evenly) sees mostly those.
+      ("sampled high", { i, _ in i % 16 == 0 ? 1e6 + Double(i) : random() }),
+      ("zeros and infinities", { _, _ in [0.0, -0.0, .infinity, -.infinity, 1][Int(random() * 5)] }),
+      ("constant", { _, _ in 7 }),
+    ]
+    for n in [1_000, 1_001, 1_007, 4_096, 6_000, 6_001] {
+      for (name, make) in kinds {
+        let wide = (0..<n).map { make($0, n) }
+        let narrow = wide.map { Float($0) }
+        let narrowWidened = narrow.map(Double.init)
+        var scratch32: [Float] = []
+        var scratch64: [Double] = []
+        for q in [0, 1, 5, 25, 50, 75, 95, 99, 99.9, 100] {
+          let got64 = wide.withUnsafeBufferPointer { Percentile.of($0, q: q, scratch: &scratch64) }
+          XCTAssertEqual(got64.bitPattern, want(wide, q).bitPattern, "float64 \(name) n \(n) q \(q)")
+          let got32 = narrow.withUnsafeBufferPointer { Percentile.of($0, q: q, scratch: &scratch32) }
+          XCTAssertEqual(
+            got32.bitPattern, want(narrowWidened, q).bitPattern, "float32 \(name) n \(n) q \(q)")
+        }
+        XCTAssertEqual(narrow.map(\.bitPattern), wide.map { Float($0).bitPattern }, "\(name): series kept")
+      }
+    }
+  }
+
+  /// Every 0.05 percent (every order statistic as the lower of the two), on series whose
+  /// sample misleads in both directions, a smooth one and plateaus: the pivots land on and
+  /// next to the order statistics sought.
+  func testNarrowedSelectionAtEveryOrderStatistic() {
+    var state: UInt64 = 17
+    func random() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) / Double(1 << 53)
+    }
+    let n = 1_500
+    let kinds: [(String, (Int) -> Double)] = [
+      ("sampled high", { i in i % 8 == 0 ? 1e6 + Double(i) : random() }),
+      ("sampled low", { i in i % 8 == 0 ? -1e6 - Double(i) : random() }),
+      ("smooth", { i in Double(i % 97) + random() }),
+      ("steps", { i in Double(i / 100) }),
+    ]
+    for (name, make) in kinds {
+      let series = (0..<n).map { Float(make($0)) }
+      let valid = series.map(Double.init).sorted()
+      var scratch: [Float] = []
+      for twentieth in 0...2_000 {
+        let q = Double(twentieth) / 20
+        let h = Double(n - 1) * q / 100
+        let low = Int(h.rounded(.down))
+        let high = min(low + 1, n - 1)
+        let want = valid[low] + (h - Double(low)) * (valid[high] - valid[low])
+        let got = series.withUnsafeBufferPointer { Percentile.of($0, q: q, scratch: &scratch) }
+        XCTAssertEqual(got.bitPattern, want.bitPattern, "\(name) q \(q)")
+      }
+    }
+  }
+
+  /// The median of 1,280 values whose 640 smallest end exactly at the upper pivot, so that
+  /// the next order statistic lies above it. Built for the sample as it is taken today
+  /// (every tenth value here; the pivots are its 47th and 83rd smallest): then the values
+  /// between the pivots do not hold the next one, and the selection must go the whole way.
+  func testTheNextOrderStatisticAboveThePivots() {
+    var series = [Float](repeating: 0, count: 1_280)
+    var others = 0
+    for i in 0..<1_280 {
+      if i % 10 == 0 {
+        series[i] = Float(i / 10)  // the sample: 0 ... 127
+      } else {
+        series[i] = others < 557 ? 50 : 1_000
+        others += 1
+      }
+    }
+    // Sorted: 0 ... 45, then 50 (557 times) among 46 ... 82, then 83 ... 127, then 1,000s.
+    // Order statistics 639 and 640 are 82 and 83; h = 639.5.
+    var scratch: [Float] = []
+    let got = series.withUnsafeBufferPointer { Percentile.of($0, q: 50, scratch: &scratch) }
+    XCTAssertEqual(got, 82.5)
+  }
 }

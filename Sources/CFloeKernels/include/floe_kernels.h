@@ -43,4 +43,16 @@ void floe_weighted_row_sums_avx2(const float *x, size_t n, float m0, float m1,
                                  const double *weights, size_t step, double *weightTotal,
                                  double *total);
 
+/// From `series`, time-major (value of step t at point p: series[t * points + p]), the
+/// series of points first ..< first + count, point-major into `to` (to[j * steps + t]), in
+/// tiles of 16 steps; values of `element_size` bytes (4 or 8), copied as they are.
+void floe_gather_series(const void *series, size_t element_size, size_t points, size_t steps,
+                        size_t first, size_t count, void *to);
+
+/// Copies the values of x[0 ..< n] that lie between lo and hi (inclusive) to the start of
+/// `out` (room for n), in order, and returns how many; `below` gets how many are less than
+/// lo, `missing` how many are NaN. Only call when floe_kernels_have_avx2().
+size_t floe_split_f32_avx2(const float *x, size_t n, float lo, float hi, float *out,
+                           size_t *below, size_t *missing);
+
 #endif
