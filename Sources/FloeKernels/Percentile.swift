@@ -11,9 +11,9 @@ import CFloeKernels
 /// h = (n - 1) q / 100 and the result is v[floor h] + (h - floor h)(v[floor h + 1] - v[floor h]).
 /// The median is q = 50. No valid value gives NaN.
 public enum Percentile {
-  /// The q-th percentile of `values`, ignoring NaN; reorders `values`.
+  /// The q-th percentile of `values`, ignoring NaN.
   @inlinable
-  public static func of<T: BinaryFloatingPoint>(_ values: inout [T], q: Double) -> Double {
+  public static func of<T: BinaryFloatingPoint>(_ values: [T], q: Double) -> Double {
     var scratch: [T] = []
     return values.withUnsafeBufferPointer { of($0, q: q, scratch: &scratch) }
   }
@@ -123,8 +123,9 @@ public enum Percentile {
   ) -> (between: Int, below: Int, missing: Int) {
     if T.self == Float.self,
       let found = splitFloat32(
-        UnsafeRawPointer(series.baseAddress!), count: series.count, lo: unsafeBitCast(lo, to: Float.self),
-        hi: unsafeBitCast(hi, to: Float.self), into: UnsafeMutableRawPointer(out.baseAddress!))
+        UnsafeRawPointer(series.baseAddress!), count: series.count,
+        lo: unsafeBitCast(lo, to: Float.self), hi: unsafeBitCast(hi, to: Float.self),
+        into: UnsafeMutableRawPointer(out.baseAddress!))
     {
       return found
     }
