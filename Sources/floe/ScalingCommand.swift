@@ -9,7 +9,7 @@ struct ScalingCommand: ParsableCommand {
     commandName: "scaling",
     abstract: "Run a floe command at several rank counts; write speed-up and efficiency.",
     discussion: """
-      Runs LAUNCHER N floe ARGUMENTS... --runs times at each rank count N, takes the median wall time of the whole command and the median worker's read / compute / exchange / wait seconds from Floe's run summary, and writes OUT.csv, OUT.md and OUT.svg. Speed-up and efficiency are relative to the first rank count (give 2,3 for the 1 -> 2 worker figure: rank 0 schedules, the others work); efficiency by the whole command's wall time, and by Floe's own run time (without the launcher and MPI's start-up and shut-down). Give the command's output with --overwrite, as every run rewrites it.
+      Runs LAUNCHER N floe ARGUMENTS... --runs times at each rank count N (in rounds: each rank count once per round, so that a drift in the machine's speed weighs on all alike), takes the median wall time of the whole command and the median worker's read / compute / exchange / wait seconds from Floe's run summary, and writes OUT.csv, OUT.md and OUT.svg. Speed-up and efficiency are relative to the first rank count (give 2,3 for the 1 -> 2 worker figure: rank 0 schedules, the others work); efficiency by the whole command's wall time, and by Floe's own run time (without the launcher and MPI's start-up and shut-down). Give the command's output with --overwrite, as every run rewrites it.
 
       Example: floe scaling --ranks 2,3 --runs 3 -o scaling -- reduce t6.nc --var tas --op mean -o m.nc --overwrite
       """
@@ -48,12 +48,13 @@ struct ScalingCommand: ParsableCommand {
 
   func run() throws {
     let floe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-    var points: [ScalingPoint] = []
-    for n in ranks {
-      var walls: [Double] = []
-      var figures: [(run: Double, read: Double, compute: Double, exchange: Double, wait: Double)] =
-        []
-      for _ in 0..<runs {
+    typealias Figures = (run: Double, read: Double, compute: Double, exchange: Double, wait: Double)
+    var walls = [[Double]](repeating: [], count: ranks.count)
+    var figures = [[Figures]](repeating: [], count: ranks.count)
+    // Round after round, each rank count once per round: a machine whose speed drifts over
+    // minutes (a shared host's memory system) then weighs on every rank count alike.
+    for _ in 0..<runs {
+      for (i, n) in ranks.enumerated() {
         let arguments =
           launcher.split(separator: " ").map(String.init) + [String(n), floe] + command
         let (seconds, status, errors) = try launch(arguments)
@@ -67,18 +68,19 @@ struct ScalingCommand: ParsableCommand {
             "no run summary in the command's standard error at \(n) ranks: scaling studies floe reduce"
           )
         }
-        walls.append(seconds)
-        figures.append(parsed)
+        walls[i].append(seconds)
+        figures[i].append(parsed)
         FileHandle.standardError.write(
           "floe scaling: np \(n): \(String(format: "%.3f", seconds)) s\n".data(using: .utf8)!)
       }
-      func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-      points.append(
-        ScalingPoint(
-          ranks: n, workers: max(1, n - 1), wallSeconds: median(walls),
-          runSeconds: median(figures.map(\.run)), read: median(figures.map(\.read)),
-          compute: median(figures.map(\.compute)), exchange: median(figures.map(\.exchange)),
-          wait: median(figures.map(\.wait))))
+    }
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    let points = ranks.indices.map { i in
+      ScalingPoint(
+        ranks: ranks[i], workers: max(1, ranks[i] - 1), wallSeconds: median(walls[i]),
+        runSeconds: median(figures[i].map(\.run)), read: median(figures[i].map(\.read)),
+        compute: median(figures[i].map(\.compute)), exchange: median(figures[i].map(\.exchange)),
+        wait: median(figures[i].map(\.wait)))
     }
     let title = "floe " + command.joined(separator: " ")
     try Scaling.csv(points).write(toFile: output + ".csv", atomically: true, encoding: .utf8)
