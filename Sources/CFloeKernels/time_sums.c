@@ -90,12 +90,46 @@ accumulate_steps(const float *row, size_t steps, size_t points, __m256 missing0,
   }
 }
 
+// One vector of four points' count, mean and sum of squared deviations from the mean, from
+// their count c, sum s and sum of squares q, as MomentsReducer.foldMoments has them:
+// mean = c > 0 ? s / c : 0, M2 = c > 0 ? max(0, q - mean * mean * c) : 0 (Swift's max(0, x):
+// x when x >= 0, else 0, also for NaN).
+static inline __attribute__((always_inline, target("avx2"))) void
+store_moment(__m256d c, __m256d s, __m256d q, double *count, double *mean, double *m2) {
+  const __m256d zero = _mm256_setzero_pd();
+  __m256d some = _mm256_cmp_pd(c, zero, _CMP_GT_OQ);
+  __m256d mu = _mm256_and_pd(_mm256_div_pd(s, c), some);
+  __m256d d = _mm256_sub_pd(q, _mm256_mul_pd(_mm256_mul_pd(mu, mu), c));
+  d = _mm256_and_pd(d, _mm256_cmp_pd(d, zero, _CMP_GE_OQ));
+  _mm256_storeu_pd(count, c);
+  _mm256_storeu_pd(mean, mu);
+  _mm256_storeu_pd(m2, _mm256_and_pd(d, some));
+}
+
+// A block's moments stored: counts, means and sums of squared deviations (a fresh unit of a
+// variance or standard deviation, its partial made in the store instead of a pass after).
+static inline __attribute__((always_inline, target("avx2"))) void
+store_moments(const __m256i *n, const __m256d *s, const __m256d *q, size_t p, double *count,
+              double *mean, double *m2, const int V) {
+  for (int k = 0; k < V; k++) {
+    size_t at = p + 8 * (size_t)k;
+    store_moment(_mm256_cvtepi32_pd(_mm256_castsi256_si128(n[k])), s[2 * k], q[2 * k],
+                 count + at, mean + at, m2 + at);
+    store_moment(_mm256_cvtepi32_pd(_mm256_extracti128_si256(n[k], 1)), s[2 * k + 1],
+                 q[2 * k + 1], count + at + 4, mean + at + 4, m2 + at + 4);
+  }
+}
+
 // A block's totals stored (counts as `store` says; sums and squares added to what they hold
 // when `add`).
 static inline __attribute__((always_inline, target("avx2"))) void
 store_totals(count_store *store, const __m256i *n, const __m256d *s, const __m256d *q,
-             size_t steps, size_t p, bool add, double *count, double *sum, double *squares,
-             const int V, const bool withSum, const bool withSquares) {
+             size_t steps, size_t p, bool add, bool moments, double *count, double *sum,
+             double *squares, const int V, const bool withSum, const bool withSquares) {
+  if (moments) {
+    store_moments(n, s, q, p, count, sum, squares, V);
+    return;
+  }
   const bool withCount = counts_to_write(store, n, V, steps, count, p);
   for (int k = 0; k < V; k++) {
     size_t at = p + 8 * (size_t)k;
@@ -122,8 +156,8 @@ store_totals(count_store *store, const __m256i *n, const __m256d *s, const __m25
 // Each point still sees its values in step order from the totals it had: the same bits.
 static inline __attribute__((always_inline, target("avx2"))) void
 time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m256 missing0,
-                __m256 missing1, bool fresh, bool add, count_store *store, double *count,
-                double *sum, double *squares, const int V, const bool withSum,
+                __m256 missing1, bool fresh, bool add, bool moments, count_store *store,
+                double *count, double *sum, double *squares, const int V, const bool withSum,
                 const bool withSquares) {
   __m256i n[4];
   __m256d s[8], q[8];
@@ -144,7 +178,8 @@ time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m2
   }
   accumulate_steps(values + p, steps, points, missing0, missing1, n, s, q, V, withSum,
                    withSquares);
-  store_totals(store, n, s, q, steps, p, add, count, sum, squares, V, withSum, withSquares);
+  store_totals(store, n, s, q, steps, p, add, moments, count, sum, squares, V, withSum,
+               withSquares);
 }
 
 // Blocks as wide as the 16 vector registers allow (4 vectors of points for counts and sums,
@@ -152,17 +187,18 @@ time_sums_block(const float *values, size_t steps, size_t points, size_t p, __m2
 #define FLOE_TIME_SUMS_BLOCKS(WIDE, WITH_SUM, WITH_SQUARES)                                   \
   do {                                                                                       \
     for (; p + 8 * (WIDE) <= points; p += 8 * (WIDE))                                        \
-      time_sums_block(values, steps, points, p, missing0, missing1, fresh, add, &store,      \
-                      count, sum, squares, (WIDE), (WITH_SUM), (WITH_SQUARES));              \
+      time_sums_block(values, steps, points, p, missing0, missing1, fresh, add, moments,     \
+                      &store, count, sum, squares, (WIDE), (WITH_SUM), (WITH_SQUARES));      \
     for (; p + 8 <= points; p += 8)                                                          \
-      time_sums_block(values, steps, points, p, missing0, missing1, fresh, add, &store,      \
-                      count, sum, squares, 1, (WITH_SUM), (WITH_SQUARES));                   \
+      time_sums_block(values, steps, points, p, missing0, missing1, fresh, add, moments,     \
+                      &store, count, sum, squares, 1, (WITH_SUM), (WITH_SQUARES));           \
   } while (0)
 
 // Returns whether the counts were written (always, unless `store` defers them).
 static inline __attribute__((always_inline, target("avx2"))) bool
 time_sums(const float *values, size_t steps, size_t points, float m0, float m1, bool fresh,
-          bool add, count_store store, double *count, double *sum, double *squares) {
+          bool add, bool moments, count_store store, double *count, double *sum,
+          double *squares) {
   const __m256 missing0 = _mm256_set1_ps(m0);
   const __m256 missing1 = _mm256_set1_ps(m1);
   size_t p = 0;
@@ -192,6 +228,13 @@ time_sums(const float *values, size_t steps, size_t points, float m0, float m1, 
     }
     if (!store.deferred || store.written)
       count[p] = store.added ? count[p] + n : store.deferred ? store.base + n : n;
+    if (moments) {
+      double mean = n > 0 ? s / n : 0;
+      double d = q - mean * mean * n;
+      sum[p] = mean;
+      squares[p] = n > 0 ? (d >= 0 ? d : 0) : 0;
+      continue;
+    }
     if (sum) sum[p] = add ? sum[p] + s : s;
     if (squares) squares[p] = add ? squares[p] + q : q;
   }
@@ -203,7 +246,7 @@ __attribute__((target("avx2"))) void floe_time_sums_avx2(const float *values, si
                                                          bool fresh, double *count, double *sum,
                                                          double *squares) {
   count_store store = {false, false, false, 0};
-  time_sums(values, steps, points, m0, m1, fresh, false, store, count, sum, squares);
+  time_sums(values, steps, points, m0, m1, fresh, false, false, store, count, sum, squares);
 }
 
 __attribute__((target("avx2"))) bool floe_fresh_time_sums_avx2(const float *values, size_t steps,
@@ -211,7 +254,8 @@ __attribute__((target("avx2"))) bool floe_fresh_time_sums_avx2(const float *valu
                                                                double *count, double *sum,
                                                                double *squares) {
   count_store store = {true, false, false, 0};
-  return !time_sums(values, steps, points, m0, m1, true, false, store, count, sum, squares);
+  return !time_sums(values, steps, points, m0, m1, true, false, false, store, count, sum,
+                    squares);
 }
 
 __attribute__((target("avx2"))) bool floe_time_sums_added_avx2(const float *values, size_t steps,
@@ -220,5 +264,12 @@ __attribute__((target("avx2"))) bool floe_time_sums_added_avx2(const float *valu
                                                                double *sum) {
   // Counts per point (base NaN) are added to; counts held once are deferred from the base.
   count_store store = {count_base == count_base, false, count_base != count_base, count_base};
-  return time_sums(values, steps, points, m0, m1, true, true, store, count, sum, NULL);
+  return time_sums(values, steps, points, m0, m1, true, true, false, store, count, sum, NULL);
+}
+
+__attribute__((target("avx2"))) void floe_time_moments_avx2(const float *values, size_t steps,
+                                                          size_t points, float m0, float m1,
+                                                          double *count, double *mean, double *m2) {
+  count_store store = {false, false, false, 0};
+  time_sums(values, steps, points, m0, m1, true, false, true, store, count, mean, m2);
 }

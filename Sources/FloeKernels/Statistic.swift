@@ -448,8 +448,17 @@ public struct MomentsReducer: Reducer {
     partial.withFields { foldMoments(block, fresh: false, $0) }
   }
 
-  /// Within one unit: count, sum and sum of squares, then mean and M2 per point.
+  /// Within one unit: count, sum and sum of squares, then mean and M2 per point (in the AVX2
+  /// time sums' store where it can: no second pass over the unit's partial).
   func foldMoments(_ block: Block, fresh: Bool, _ f: [UnsafeMutableBufferPointer<Double>]) {
+    if fresh, case .float32(let values) = block.values, let points = block.everyRunCoversAllPoints,
+      points == f[0].count
+    {
+      let (m0, m1) = block.missing.float32Pair
+      if fastTimeMoments(values, points: points, missing: m0, m1, count: f[0], mean: f[1], m2: f[2]) {
+        return
+      }
+    }
     foldSums(block, fresh: fresh, count: f[0], sum: f[1], squares: f[2])
     for p in 0..<f[0].count {
       let n = f[0][p]

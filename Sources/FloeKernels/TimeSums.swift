@@ -44,6 +44,22 @@ func fastFreshTimeSums(
     base, values.count / points, points, m0, m1, count.baseAddress, sum?.baseAddress, nil)
 }
 
+/// A fresh unit's counts, means and sums of squared deviations from the mean
+/// (`floe_time_moments_avx2`: the moments made in the time sums' store). False, with nothing
+/// written, where the processor has no AVX2.
+func fastTimeMoments(
+  _ values: UnsafeBufferPointer<Float>, points: Int, missing m0: Float, _ m1: Float,
+  count: UnsafeMutableBufferPointer<Double>, mean: UnsafeMutableBufferPointer<Double>,
+  m2: UnsafeMutableBufferPointer<Double>
+) -> Bool {
+  guard kernelsUseAVX2, points > 0, let base = values.baseAddress else { return false }
+  precondition(count.count == points && mean.count == points && m2.count == points)
+  floe_time_moments_avx2(
+    base, values.count / points, points, m0, m1, count.baseAddress, mean.baseAddress,
+    m2.baseAddress)
+  return true
+}
+
 /// A unit's fresh counts and sums added into a partial's (`floe_time_sums_added_avx2`): the
 /// partial's counts per point in `count`, or held once as `countHeldOnce` (then written only
 /// if some value is missing). Returns whether `count` was written; nil where the processor

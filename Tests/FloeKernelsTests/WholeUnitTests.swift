@@ -123,4 +123,45 @@ final class WholeUnitTests: XCTestCase {
       }
     }
   }
+
+  /// A standard deviation's fresh unit: count, mean and sum of squared deviations made in
+  /// the AVX2 store (`floe_time_moments_avx2`), the bits of the plain loop's count, sum and
+  /// sum of squares turned into mean = sum / count and M2 = max(0, squares - mean * mean *
+  /// count); 0 and 0 where a point has no valid value (every step missing at one point),
+  /// NaN sums of squares (infinite values) to 0 as Swift's max(0, x) has them.
+  func testAFreshUnitsMomentsAreThePlainLoops() {
+    for missing in Missing.allCases {
+      var values = unit(missing, seed: 7)
+      for t in 0..<steps { values[t * points + 700] = 1e20 }  // no valid value
+      values[3 * points + 900] = .infinity  // M2 from inf - inf: NaN, stored as 0
+      var count = [Double](repeating: 0, count: points)
+      var sum = [Double](repeating: 0, count: points)
+      var squares = [Double](repeating: 0, count: points)
+      for p in 0..<points {
+        for t in 0..<steps {
+          let v = values[t * points + p]
+          guard v == v, v != 1e20 else { continue }
+          count[p] += 1
+          sum[p] += Double(v)
+          squares[p] += Double(v) * Double(v)
+        }
+      }
+      let reducer = MomentsReducer(standardDeviation: true)
+      let partial = withBlock(values) { block in
+        var partial = reducer.unsetPartial(points: points, piecesLike: block)!
+        reducer.accumulate(block, into: &partial, atPoint: 0, continuing: false)
+        return partial
+      }
+      for p in 0..<points {
+        let n = count[p]
+        let mean = n > 0 ? sum[p] / n : 0
+        let m2 = n > 0 ? max(0, squares[p] - mean * mean * n) : 0
+        XCTAssertEqual(partial.storage[p], n, "\(missing) count at \(p)")
+        XCTAssertEqual(partial.storage[points + p].bitPattern, mean.bitPattern, "\(missing) mean at \(p)")
+        XCTAssertEqual(partial.storage[2 * points + p].bitPattern, m2.bitPattern, "\(missing) M2 at \(p)")
+      }
+      XCTAssertEqual(partial.storage[points + 700], 0)
+      XCTAssertEqual(partial.storage[2 * points + 900], 0)
+    }
+  }
 }

@@ -34,6 +34,13 @@ bool floe_fresh_time_sums_avx2(const float *values, size_t steps, size_t points,
 bool floe_time_sums_added_avx2(const float *values, size_t steps, size_t points, float m0,
                                float m1, double *count, double count_base, double *sum);
 
+/// A fresh unit's moments: as floe_time_sums_avx2 with `fresh` and squares, then, in the same
+/// store, each point's mean (sum / count, 0 without a valid value) into `mean` and its sum of
+/// squared deviations (max(0, squares - mean * mean * count), 0 without a valid value) into
+/// `m2`: MomentsReducer's partial, bit for bit. Only call when floe_kernels_have_avx2().
+void floe_time_moments_avx2(const float *values, size_t steps, size_t points, float m0,
+                            float m1, double *count, double *mean, double *m2);
+
 /// Over one row of `n` float32 values: the sum of the weights of its valid values (not NaN,
 /// not m0, not m1) and of weight x value, in four float64 lanes (lane k takes values
 /// i = k mod 4), the lanes added in order, then the last n mod 4 values one by one. The
