@@ -1,5 +1,5 @@
-public import FloeHDF5
-public import FloeKernels
+import FloeHDF5
+import FloeKernels
 public import FloeMPI
 
 #if canImport(Glibc)

@@ -1,7 +1,7 @@
 import FloeHDF5
 import FloeKernels
-public import FloeMPI
-public import FloeRuntime
+import FloeMPI
+import FloeRuntime
 import Foundation
 
 /// `--op median` and `--op pNN` over time: exact percentiles need every value of a point,

@@ -1,4 +1,4 @@
-public import FloeMPI
+import FloeMPI
 import FloeRuntime
 import Foundation
 
