@@ -32,12 +32,9 @@ public enum Percentile {
     }
     return scratch.withUnsafeMutableBufferPointer { out in
       if series.count >= 1_000, let found = narrowed(series, q: q, into: out) { return found }
-      // Every valid value copied out, then selected among.
-      var valid = 0
-      for v in series {
-        out[valid] = v
-        valid &+= v.isNaN ? 0 : 1
-      }
+      // Every valid value copied out (all lie between -inf and inf; NaN does not), then
+      // selected among.
+      let valid = split(series, lo: -T.infinity, hi: T.infinity, into: out).between
       return selected(UnsafeMutableBufferPointer(rebasing: out[0..<valid]), q: q)
     }
   }

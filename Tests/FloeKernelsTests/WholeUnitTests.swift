@@ -35,19 +35,22 @@ final class WholeUnitTests: XCTestCase {
     return values
   }
 
-  /// The plain loop: each point's count and in-order sum of its valid values.
-  func plain(_ values: [Float]) -> (count: [Double], sum: [Double]) {
+  /// The plain loop: each point's count and in-order sum (and sum of squares) of its valid
+  /// values.
+  func plain(_ values: [Float]) -> (count: [Double], sum: [Double], squares: [Double]) {
     var count = [Double](repeating: 0, count: points)
     var sum = [Double](repeating: 0, count: points)
+    var squares = [Double](repeating: 0, count: points)
     for p in 0..<points {
       for t in 0..<steps {
         let v = values[t * points + p]
         guard v == v, v != 1e20 else { continue }
         count[p] += 1
         sum[p] += Double(v)
+        squares[p] += Double(v) * Double(v)
       }
     }
-    return (count, sum)
+    return (count, sum, squares)
   }
 
   func withBlock<R>(_ values: [Float], _ body: (Block) -> R) -> R {
@@ -134,18 +137,7 @@ final class WholeUnitTests: XCTestCase {
       var values = unit(missing, seed: 7)
       for t in 0..<steps { values[t * points + 700] = 1e20 }  // no valid value
       values[3 * points + 900] = .infinity  // M2 from inf - inf: NaN, stored as 0
-      var count = [Double](repeating: 0, count: points)
-      var sum = [Double](repeating: 0, count: points)
-      var squares = [Double](repeating: 0, count: points)
-      for p in 0..<points {
-        for t in 0..<steps {
-          let v = values[t * points + p]
-          guard v == v, v != 1e20 else { continue }
-          count[p] += 1
-          sum[p] += Double(v)
-          squares[p] += Double(v) * Double(v)
-        }
-      }
+      let (count, sum, squares) = plain(values)
       let reducer = MomentsReducer(standardDeviation: true)
       let partial = withBlock(values) { block in
         var partial = reducer.unsetPartial(points: points, piecesLike: block)!

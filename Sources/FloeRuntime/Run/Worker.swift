@@ -41,9 +41,8 @@ public final class Worker {
   private var hasRead = false
   /// How units are cut to stay in cache, if they are.
   let pieces: UnitPieces?
-  /// The reducer, if it folds placed pieces straight into the unit's partial.
-  let inPlace: (any ReducesPiecesInPlace)?
-  /// How whole units (mapped) go into the node set, and every unit's partial.
+  /// How whole units (mapped) go into the node set, and every unit's partial (and whether
+  /// the reducer folds pieces in place, `wholeUnits.inPlace`, for units read in pieces).
   private var wholeUnits: WholeUnits
 
   public init(
@@ -67,7 +66,6 @@ public final class Worker {
     receiveBuffers = exchangeSteps.receiveFrom.map { _ in [] }
     pieces = UnitPieces.choose(
       plan: plan, reducer: reducer, source: source, elementSize: elementSize)
-    inPlace = reducer as? any ReducesPiecesInPlace
     wholeUnits = WholeUnits(reducer: reducer)
   }
 
@@ -237,7 +235,7 @@ public final class Worker {
       let block = try read(unit: u, start: pieceStart, count: pieceCount, report: &report)
       let computeStart = ProcessStats.now()
       let pointsPerIndex = block.points / pieceCount[d]
-      if placed && partial == nil, let reducer = self.inPlace,
+      if placed && partial == nil, let reducer = wholeUnits.inPlace,
         let unset = reducer.unsetPartial(points: pointsPerIndex * count[d], piecesLike: block)
       {
         // Its values are set as the pieces fold in: they cover every point.
@@ -245,7 +243,7 @@ public final class Worker {
         foldsInPlace = true
       }
       if foldsInPlace {
-        self.inPlace!.accumulate(
+        wholeUnits.inPlace!.accumulate(
           block, into: &partial!, atPoint: first * pointsPerIndex, continuing: false)
       } else if placed {
         var piece = reducer.makePartial(points: block.points)
